@@ -1,0 +1,231 @@
+// The contract between the pure Raft core (src/core/) and everything around
+// it (storage, driver, transport, simulation). etcd/raft's RawNode/Ready shape:
+// the core never does I/O; it hands the caller a Ready describing what to
+// persist, what to send and what to apply, and the caller reports back with
+// advance() once it has done so.
+
+/** A member's stable identity inside one group (the libp2p PeerId string in production). */
+export type NodeId = string;
+
+export type EntryKind = "normal" | "noop" | "conf";
+
+/** One log entry. Indexes start at 1; index 0 / term 0 is the empty-log sentinel. */
+export interface Entry {
+  readonly term: number;
+  readonly index: number;
+  readonly kind: EntryKind;
+  /** "normal": the state-machine command; "conf": an encoded ConfChange; "noop": empty. */
+  readonly data: Uint8Array;
+}
+
+/** Persisted before any message that depends on it is sent (Raft §5.1, Figure 2 "persistent state"). */
+export interface HardState {
+  readonly term: number;
+  readonly vote: NodeId | null;
+  readonly commit: number;
+}
+
+/** Fixed voter set plus non-voting learners. Voter count is 3–7 in production configs. */
+export interface ConfState {
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+}
+
+/**
+ * Single-server membership change: at most one pending at a time (Raft
+ * dissertation §4.1). "replaceVoter" swaps one member's identity without
+ * changing n; it is applied as remove+add in one entry, which is safe because
+ * the old and new majorities of an n-member set with one identity swapped
+ * always intersect when the removed node is the one being replaced.
+ */
+export type ConfChange =
+  | { readonly type: "addLearner"; readonly node: NodeId }
+  | { readonly type: "promoteLearner"; readonly node: NodeId }
+  | { readonly type: "removeNode"; readonly node: NodeId }
+  | { readonly type: "replaceVoter"; readonly remove: NodeId; readonly add: NodeId };
+
+export interface SnapshotMeta {
+  readonly index: number;
+  readonly term: number;
+  readonly conf: ConfState;
+}
+
+export interface Snapshot {
+  readonly meta: SnapshotMeta;
+  /** Opaque state-machine snapshot bytes. */
+  readonly data: Uint8Array;
+}
+
+export type MessageType =
+  | "preVote"
+  | "preVoteResp"
+  | "vote"
+  | "voteResp"
+  | "append"
+  | "appendResp"
+  | "heartbeat"
+  | "heartbeatResp"
+  | "snapshot"
+  | "timeoutNow";
+
+/**
+ * One wire message. Fields not used by a type are left at their zero value
+ * (0, [], false, null) so the codec stays a fixed shape.
+ */
+export interface Message {
+  readonly type: MessageType;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly term: number;
+  /** append: prevLogTerm; vote/preVote: lastLogTerm. */
+  readonly logTerm: number;
+  /** append: prevLogIndex; vote/preVote: lastLogIndex; appendResp: match or rejected index. */
+  readonly index: number;
+  readonly entries: readonly Entry[];
+  /** Leader's commit index (append, heartbeat). */
+  readonly commit: number;
+  /** voteResp / appendResp rejection. */
+  readonly reject: boolean;
+  /** appendResp rejection hint: the follower's last index (fast log backtracking). */
+  readonly rejectHint: number;
+  readonly snapshot: Snapshot | null;
+  /** ReadIndex request context echoed through heartbeats (empty when unused). */
+  readonly context: Uint8Array;
+}
+
+export type Role = "follower" | "preCandidate" | "candidate" | "leader";
+
+/** Volatile state that is useful to observe but never persisted. */
+export interface SoftState {
+  readonly leader: NodeId | null;
+  readonly role: Role;
+}
+
+/** A ReadIndex request that became safe to serve once `index` is applied locally. */
+export interface ReadState {
+  readonly index: number;
+  readonly context: Uint8Array;
+}
+
+/**
+ * What the core asks the caller to do, in this order:
+ * 1. persist `snapshot` (if any), then `entries` (truncating any existing
+ *    suffix from entries[0].index), then `hardState` (if any) — fsync when
+ *    `mustSync`;
+ * 2. only then send `messages`;
+ * 3. apply `committedEntries` (and a received `snapshot`) to the state machine;
+ * 4. call `advance(ready)`.
+ */
+export interface Ready {
+  readonly softState: SoftState | null;
+  readonly hardState: HardState | null;
+  readonly entries: readonly Entry[];
+  readonly snapshot: Snapshot | null;
+  readonly committedEntries: readonly Entry[];
+  readonly messages: readonly Message[];
+  readonly readStates: readonly ReadState[];
+  readonly mustSync: boolean;
+}
+
+/**
+ * The log the core reads but does not own. The caller appends persisted
+ * entries (and applies snapshots) to it during step 1 of handling a Ready.
+ * Errors: entries()/term() throw CompactedError below firstIndex() and
+ * UnavailableError above lastIndex().
+ */
+export interface LogStorage {
+  initialState(): { hardState: HardState; conf: ConfState };
+  entries(lo: number, hi: number, maxBytes?: number): Entry[];
+  term(index: number): number;
+  firstIndex(): number;
+  lastIndex(): number;
+  snapshot(): Snapshot;
+}
+
+/** Injected randomness, so schedules replay from a seed. Returns an integer in [0, n). */
+export type RandomInt = (n: number) => number;
+
+export interface RaftConfig {
+  readonly id: NodeId;
+  readonly storage: LogStorage;
+  /** Ticks without leader contact before an election; randomized in [electionTick, 2*electionTick). */
+  readonly electionTick: number;
+  readonly heartbeatTick: number;
+  readonly random: RandomInt;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  /** Entries in flight per follower in replicate state (pipelining window). */
+  readonly maxInflight: number;
+  /** Upper bound of one append message's entry payload. */
+  readonly maxMsgBytes: number;
+  /** Serve reads from the leader lease instead of a heartbeat round (off by default). */
+  readonly leaseRead: boolean;
+  /** Applied index to resume from after a restart (entries above it are re-delivered). */
+  readonly applied: number;
+}
+
+/**
+ * The pure core, etcd's RawNode. Synchronous, no timers, no I/O, no ambient
+ * randomness. Propose methods throw ProposalDroppedError when this node cannot
+ * accept (not leader, leader transfer in progress, conf change pending).
+ */
+export interface RawNode {
+  tick(): void;
+  step(msg: Message): void;
+  /** Appends to the leader's log; returns the (term, index) the entry got. */
+  propose(data: Uint8Array): { term: number; index: number };
+  proposeConfChange(cc: ConfChange): { term: number; index: number };
+  /** Must be called when a committed "conf" entry is applied; returns the new ConfState. */
+  applyConfChange(cc: ConfChange): ConfState;
+  /** Starts a linearizable read; a ReadState with the same context appears in a later Ready. */
+  readIndex(context: Uint8Array): void;
+  transferLeader(to: NodeId): void;
+  /** Start an election now (tests, operator action). */
+  campaign(): void;
+  reportUnreachable(id: NodeId): void;
+  reportSnapshot(id: NodeId, ok: boolean): void;
+  hasReady(): boolean;
+  ready(): Ready;
+  advance(rd: Ready): void;
+  status(): RaftStatus;
+}
+
+export interface RaftStatus {
+  readonly id: NodeId;
+  readonly term: number;
+  readonly vote: NodeId | null;
+  readonly role: Role;
+  readonly leader: NodeId | null;
+  readonly commit: number;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly conf: ConfState;
+  /** Leader only: per-peer replication progress. */
+  readonly progress: Readonly<Record<NodeId, { match: number; next: number; state: "probe" | "replicate" | "snapshot" }>>;
+}
+
+/** The state machine every committee runs. apply must be deterministic: no clock, network or randomness. */
+export interface ApplyContext {
+  readonly index: number;
+  readonly term: number;
+}
+
+export interface StateMachine<R = unknown> {
+  apply(command: Uint8Array, ctx: ApplyContext): R;
+  snapshot(): Uint8Array;
+  restore(data: Uint8Array): void;
+}
+
+/** Metric sinks the driver reports to; the daemon binds them to prom-client. All optional. */
+export interface RaftMetrics {
+  term?(value: number): void;
+  isLeader?(value: boolean): void;
+  commitIndex?(value: number): void;
+  appliedIndex?(value: number): void;
+  proposalCommitted?(): void;
+  proposalFailed?(reason: string): void;
+  commitLatencySeconds?(seconds: number): void;
+  fsyncLatencySeconds?(seconds: number): void;
+  snapshotTaken?(seconds: number): void;
+  snapshotInstalled?(seconds: number): void;
+}
