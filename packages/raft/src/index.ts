@@ -1,1 +1,4 @@
 export {};
+export * from "./types.js";
+export * from "./errors.js";
+export * from "./codec.js";
