@@ -1,1 +1,12 @@
-export {};
+import "@builder/polyfill";
+
+export * from "./errors.js";
+export * from "./metrics.js";
+export * from "./logger.js";
+export * from "./identity.js";
+export * from "./host.js";
+export * from "./framing.js";
+export * from "./admission-transcript.js";
+export * from "./admission.js";
+export * from "./attestation.js";
+export * from "./tdx.js";

@@ -1,0 +1,12 @@
+// pino-compatible logger shape (context object first, message second), so
+// the daemon passes a pino child logger and this package never imports pino.
+
+export interface NetLogger {
+  debug(obj: Record<string, unknown>, msg: string): void;
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+}
+
+const noop = (): void => {};
+export const silentLogger: NetLogger = { debug: noop, info: noop, warn: noop, error: noop };
