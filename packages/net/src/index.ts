@@ -10,3 +10,5 @@ export * from "./admission-transcript.js";
 export * from "./admission.js";
 export * from "./attestation.js";
 export * from "./tdx.js";
+export * from "./tickets.js";
+export * from "./ticket-guard.js";
