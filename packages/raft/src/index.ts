@@ -2,3 +2,4 @@ export {};
 export * from "./types.js";
 export * from "./errors.js";
 export * from "./codec.js";
+export * from "./storage/index.js";

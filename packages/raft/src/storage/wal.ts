@@ -1,0 +1,363 @@
+// The append-only, segmented write-ahead log. Durability rules (see
+// docs/storage.md): a record is acknowledged only after sync() resolved;
+// recovery verifies every checksum, truncates a torn tail of the newest
+// segment and refuses (WalCorruptError) to skip over damage with valid data
+// behind it.
+
+import fs from "node:fs";
+import { join } from "node:path";
+import type { Entry, HardState } from "../types.js";
+import { invalidOption, RaftStorageError } from "./errors.js";
+import { encodeRecord, type WalRecord } from "./wal-record.js";
+import { scanSegment, type TornTail } from "./wal-scan.js";
+import { fsyncDir } from "./fs-util.js";
+
+export interface WalOptions {
+  /** Rotate to a new segment once the active one reaches this size. Default 64 MiB. */
+  readonly segmentBytes?: number;
+  /** Largest record payload accepted on write and on read. Default 64 MiB. */
+  readonly maxRecordBytes?: number;
+  /** The snapshot recovery starts from: entries at or below its index are not returned. */
+  readonly snapshot?: { readonly index: number; readonly term: number };
+  /** Scan and report only: never truncate a torn tail or delete leftovers. */
+  readonly readOnly?: boolean;
+}
+
+export interface WalRecovery {
+  readonly hardState: HardState | null;
+  /** The log after the snapshot, contiguous from snapshot.index + 1. */
+  readonly entries: Entry[];
+  readonly tornTail: TornTail | null;
+  readonly segments: number;
+  readonly records: number;
+}
+
+interface SegmentInfo {
+  readonly seq: number;
+  readonly name: string;
+  /** Highest entry index written into this segment (0 if none): compaction drops it once a snapshot covers it. */
+  maxIndex: number;
+}
+
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_RECORD = 64 * 1024 * 1024;
+const SEGMENT_RE = /^([0-9a-f]{16})\.wal$/;
+const segmentName = (seq: number): string => `${seq.toString(16).padStart(16, "0")}.wal`;
+
+function checkPositiveInt(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isSafeInteger(v) || v <= 0) throw invalidOption(name, v, "a positive integer number of bytes");
+  return v;
+}
+
+/** Replays records into (hardState, entries after the snapshot), applying suffix overwrites. */
+class Replay {
+  hardState: HardState | null = null;
+  entries: Entry[] = [];
+  /** Term the WAL itself holds at the snapshot index (undefined when that entry is not in the WAL). */
+  private termAtBase: number | undefined;
+  constructor(
+    private readonly base: number,
+    private readonly baseTerm: number,
+  ) {}
+
+  /**
+   * A crash after a received snapshot was saved but before its marker was
+   * fsynced leaves the old log in the WAL. Entries above the snapshot only
+   * continue it if the WAL agrees on the term at the snapshot index (Log
+   * Matching); otherwise they are a stale, uncommitted suffix and are dropped.
+   */
+  finish(): Entry[] {
+    if (this.base > 0 && this.termAtBase !== undefined && this.termAtBase !== this.baseTerm) this.entries = [];
+    return this.entries;
+  }
+
+  apply(r: WalRecord, segment: string, offset: number): void {
+    switch (r.type) {
+      case "segmentHeader":
+        return;
+      case "hardState":
+        this.hardState = r.hardState;
+        return;
+      case "snapshotMarker":
+        if (r.index > this.base) {
+          throw new RaftStorageError(
+            "RAFT_WAL_SNAPSHOT_MISSING",
+            `The WAL says a snapshot at index ${r.index} was installed, but the newest readable snapshot is at ${this.base}: the snapshot file is missing or damaged, so the log before it cannot be rebuilt. Restore this member from a peer.`,
+            { segment, offset, markerIndex: r.index, snapshotIndex: this.base },
+          );
+        }
+        // Installing a snapshot discarded the whole log; what follows starts after it.
+        this.entries.length = 0;
+        this.termAtBase = r.index === this.base ? r.term : undefined;
+        return;
+      case "entry": {
+        const i = r.entry.index;
+        const last = this.base + this.entries.length;
+        if (i <= this.base) {
+          // Covered by the snapshot. A record this low written after higher ones
+          // replaced the suffix, so anything we hold above the snapshot is stale.
+          this.entries.length = 0;
+          if (i === this.base) this.termAtBase = r.entry.term;
+          else if (i < this.base) this.termAtBase = undefined;
+          return;
+        }
+        if (i > last + 1) {
+          throw new RaftStorageError(
+            "RAFT_WAL_GAP",
+            `WAL entry ${i} does not follow the log, whose last index is ${last}: entries ${last + 1}..${i - 1} are missing.`,
+            { segment, offset, index: i, lastIndex: last, snapshotIndex: this.base },
+          );
+        }
+        this.entries.length = i - this.base - 1;
+        this.entries.push(r.entry);
+        return;
+      }
+    }
+  }
+}
+
+export class Wal {
+  private fd: number;
+  private size: number;
+  private closed = false;
+  private syncing = false;
+  private hardState: HardState | null;
+
+  private constructor(
+    readonly dir: string,
+    private readonly segments: SegmentInfo[],
+    fd: number,
+    size: number,
+    hardState: HardState | null,
+    private readonly segmentBytes: number,
+    private readonly maxRecordBytes: number,
+  ) {
+    this.fd = fd;
+    this.size = size;
+    this.hardState = hardState;
+  }
+
+  /** Opens (creating if needed) the WAL in `dir` and replays it. */
+  static open(dir: string, opts: WalOptions = {}): { wal: Wal; recovery: WalRecovery } {
+    const segmentBytes = checkPositiveInt("segmentBytes", opts.segmentBytes, DEFAULT_SEGMENT_BYTES);
+    const maxRecordBytes = checkPositiveInt("maxRecordBytes", opts.maxRecordBytes, DEFAULT_MAX_RECORD);
+    fs.mkdirSync(dir, { recursive: true });
+    const { recovery, segments } = Wal.scan(dir, { ...opts, readOnly: false }, maxRecordBytes);
+    const last = segments.at(-1);
+    let fd: number;
+    let size: number;
+    if (last) {
+      fd = fs.openSync(join(dir, last.name), "r+");
+      size = fs.fstatSync(fd).size;
+      if (recovery.tornTail) {
+        size = recovery.tornTail.offset;
+        fs.ftruncateSync(fd, size);
+        fs.fdatasyncSync(fd);
+      }
+    } else {
+      const created = createSegment(dir, 1, null);
+      segments.push({ seq: 1, name: created.name, maxIndex: 0 });
+      fd = created.fd;
+      size = created.size;
+    }
+    const wal = new Wal(dir, segments, fd, size, recovery.hardState, segmentBytes, maxRecordBytes);
+    return { wal, recovery };
+  }
+
+  /** Scans every segment and verifies every checksum without modifying anything. */
+  static verify(dir: string, opts: Omit<WalOptions, "readOnly"> = {}): WalRecovery {
+    const maxRecordBytes = checkPositiveInt("maxRecordBytes", opts.maxRecordBytes, DEFAULT_MAX_RECORD);
+    return Wal.scan(dir, { ...opts, readOnly: true }, maxRecordBytes).recovery;
+  }
+
+  private static scan(dir: string, opts: WalOptions, maxRecordBytes: number): { recovery: WalRecovery; segments: SegmentInfo[] } {
+    const base = opts.snapshot?.index ?? 0;
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    if (!opts.readOnly) {
+      // A crash during rotation leaves a half-written temp segment: it was never renamed, so it holds nothing acknowledged.
+      for (const n of names) if (n.endsWith(".wal.tmp")) fs.rmSync(join(dir, n), { force: true });
+    }
+    let segments: SegmentInfo[] = names
+      .map((n) => SEGMENT_RE.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ seq: parseInt(m[1]!, 16), name: m[0], maxIndex: 0 }))
+      .sort((a, b) => a.seq - b.seq);
+
+    // Compaction unlinks old segments oldest first; a crash in the middle can
+    // leave a few behind a gap in the sequence. They are droppable only if the
+    // snapshot covers them.
+    let start = 0;
+    for (let i = 1; i < segments.length; i++) if (segments[i]!.seq !== segments[i - 1]!.seq + 1) start = i;
+    const leftovers = segments.slice(0, start);
+    segments = segments.slice(start);
+
+    const replay = new Replay(base, opts.snapshot?.term ?? 0);
+    let tornTail: TornTail | null = null;
+    let records = 0;
+    for (const [i, seg] of segments.entries()) {
+      const buf = fs.readFileSync(join(dir, seg.name));
+      const scan = scanSegment(buf, seg.name, i === segments.length - 1, maxRecordBytes);
+      const first = scan.records[0]?.record;
+      if (!first || first.type !== "segmentHeader" || first.seq !== seg.seq) {
+        throw new RaftStorageError(
+          "RAFT_WAL_CORRUPT",
+          `WAL segment ${seg.name} does not start with its own header (found ${first ? first.type : "nothing"}); it is not a segment of this WAL or was damaged.`,
+          { segment: seg.name, offset: 0 },
+        );
+      }
+      for (const { record, offset } of scan.records) {
+        replay.apply(record, seg.name, offset);
+        if (record.type === "entry") seg.maxIndex = Math.max(seg.maxIndex, record.entry.index);
+      }
+      records += scan.records.length;
+      tornTail = scan.torn;
+    }
+
+    for (const seg of leftovers) {
+      const buf = fs.readFileSync(join(dir, seg.name));
+      const scan = scanSegment(buf, seg.name, false, maxRecordBytes);
+      for (const { record } of scan.records) if (record.type === "entry") seg.maxIndex = Math.max(seg.maxIndex, record.entry.index);
+      if (seg.maxIndex > base) {
+        throw new RaftStorageError(
+          "RAFT_WAL_GAP",
+          `WAL segment ${seg.name} is separated from the rest by a missing segment and holds entries up to ${seg.maxIndex}, above the snapshot at ${base}.`,
+          { segment: seg.name, maxIndex: seg.maxIndex, snapshotIndex: base },
+        );
+      }
+      if (!opts.readOnly) fs.rmSync(join(dir, seg.name));
+    }
+    if (leftovers.length && !opts.readOnly) fsyncDir(dir);
+
+    const recovered = replay.finish();
+    const firstEntry = recovered[0];
+    if (firstEntry && firstEntry.index !== base + 1) {
+      throw new RaftStorageError(
+        "RAFT_WAL_GAP",
+        `WAL entries start at ${firstEntry.index} but the snapshot ends at ${base}.`,
+        { firstIndex: firstEntry.index, snapshotIndex: base },
+      );
+    }
+    return {
+      recovery: { hardState: replay.hardState, entries: recovered, tornTail, segments: segments.length, records },
+      segments,
+    };
+  }
+
+  /**
+   * Writes records to the active segment in one write() call (page cache
+   * only: call sync() before acknowledging anything). Rotates first when the
+   * batch would overflow the segment.
+   */
+  append(records: readonly WalRecord[]): void {
+    this.assertWritable("append");
+    if (records.length === 0) return;
+    const frames = records.map((r) => {
+      const f = encodeRecord(r);
+      if (f.length - 9 > this.maxRecordBytes) {
+        throw new RaftStorageError(
+          "RAFT_WAL_RECORD_TOO_LARGE",
+          `A ${r.type} record of ${f.length - 9} bytes exceeds maxRecordBytes (${this.maxRecordBytes}); raise the option or split the command.`,
+          { type: r.type, bytes: f.length - 9, maxRecordBytes: this.maxRecordBytes },
+        );
+      }
+      return f;
+    });
+    const batch = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+    if (this.size + batch.length > this.segmentBytes && this.size > 0) this.rotate();
+    let written = 0;
+    while (written < batch.length) written += fs.writeSync(this.fd, batch, written, batch.length - written, this.size + written);
+    this.size += batch.length;
+    const seg = this.segments.at(-1)!;
+    for (const r of records) {
+      if (r.type === "entry") seg.maxIndex = Math.max(seg.maxIndex, r.entry.index);
+      else if (r.type === "hardState") this.hardState = r.hardState;
+    }
+  }
+
+  /** fdatasync of the active segment on the libuv thread pool, so other members in the process keep running. */
+  sync(): Promise<void> {
+    this.assertWritable("sync");
+    this.syncing = true;
+    return new Promise((resolve, reject) => {
+      fs.fdatasync(this.fd, (err) => {
+        this.syncing = false;
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  }
+
+  syncNow(): void {
+    this.assertWritable("syncNow");
+    fs.fdatasyncSync(this.fd);
+  }
+
+  /** Deletes the oldest segments whose entries are all covered by a durable snapshot at `snapshotIndex`; never the active one. */
+  compact(snapshotIndex: number): number {
+    this.assertWritable("compact");
+    let removed = 0;
+    while (this.segments.length > 1 && this.segments[0]!.maxIndex <= snapshotIndex) {
+      fs.rmSync(join(this.dir, this.segments[0]!.name));
+      this.segments.shift();
+      removed++;
+    }
+    if (removed) fsyncDir(this.dir);
+    return removed;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+
+  private rotate(): void {
+    // Seal: everything in the old segment must be durable before the new one
+    // exists, because recovery treats bad frames in sealed segments as corruption.
+    fs.fdatasyncSync(this.fd);
+    fs.closeSync(this.fd);
+    const seq = this.segments.at(-1)!.seq + 1;
+    const created = createSegment(this.dir, seq, this.hardState);
+    this.segments.push({ seq, name: created.name, maxIndex: 0 });
+    this.fd = created.fd;
+    this.size = created.size;
+  }
+
+  private assertWritable(op: string): void {
+    if (this.closed) throw new RaftStorageError("RAFT_WAL_CLOSED", `WAL ${op}() after close()`, { dir: this.dir, op });
+    if (this.syncing && op !== "sync") {
+      // The fd may be closed by a rotation while the thread pool still syncs it.
+      throw new RaftStorageError("RAFT_WAL_CLOSED", `WAL ${op}() while a sync() is in flight; await it first`, { dir: this.dir, op });
+    }
+  }
+}
+
+/**
+ * Creates segment `seq` atomically (temp file, fsync, rename, fsync dir),
+ * starting with its header and the current hard state so that older
+ * segments can be deleted without losing the vote and term.
+ */
+function createSegment(dir: string, seq: number, hardState: HardState | null): { fd: number; name: string; size: number } {
+  const name = segmentName(seq);
+  const tmp = join(dir, `${name}.tmp`);
+  const recs: WalRecord[] = [{ type: "segmentHeader", seq }];
+  if (hardState) recs.push({ type: "hardState", hardState });
+  const bytes = Buffer.concat(recs.map(encodeRecord));
+  const tfd = fs.openSync(tmp, "w");
+  fs.writeSync(tfd, bytes);
+  fs.fsyncSync(tfd);
+  fs.closeSync(tfd);
+  fs.renameSync(tmp, join(dir, name));
+  fsyncDir(dir);
+  return { fd: fs.openSync(join(dir, name), "r+"), name, size: bytes.length };
+}

@@ -1,0 +1,76 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { SnapshotStore } from "../src/storage/snapshot-store.js";
+import type { RaftStorageError } from "../src/storage/errors.js";
+import type { Snapshot } from "../src/types.js";
+
+const tmpDir = (): string => fs.mkdtempSync(join(os.tmpdir(), "snap-test-"));
+const snap = (index: number, term = 1, text = `state@${index}`): Snapshot => ({
+  meta: { index, term, conf: { voters: ["a", "b", "c"], learners: ["d"] } },
+  data: new TextEncoder().encode(text),
+});
+
+describe("SnapshotStore", () => {
+  test("saves and loads the newest, keeping only the newest N", () => {
+    const dir = tmpDir();
+    const store = SnapshotStore.open(dir, { keep: 2 });
+    for (const i of [10, 20, 30]) store.save(snap(i, 2));
+    assert.equal(store.list().length, 2);
+    const { snapshot, skipped } = SnapshotStore.open(dir).loadNewest();
+    assert.deepEqual(snapshot, snap(30, 2));
+    assert.deepEqual(skipped, []);
+  });
+
+  test("empty store loads nothing", () => {
+    assert.equal(SnapshotStore.open(tmpDir()).loadNewest().snapshot, null);
+  });
+
+  test("a damaged newest snapshot is reported and the previous one is loaded", () => {
+    const dir = tmpDir();
+    const store = SnapshotStore.open(dir, { keep: 3 });
+    store.save(snap(10));
+    const newest = store.save(snap(20));
+    const path = join(dir, newest);
+    const buf = fs.readFileSync(path);
+    buf[buf.length - 3]! ^= 0x10;
+    fs.writeFileSync(path, buf);
+    const { snapshot, skipped } = store.loadNewest();
+    assert.deepEqual(snapshot, snap(10));
+    assert.equal(skipped.length, 1);
+    assert.equal(skipped[0]!.file, newest);
+    assert.match(skipped[0]!.reason, /checksum mismatch/);
+    assert.throws(() => store.read(newest), (e: RaftStorageError) => e.code === "RAFT_SNAPSHOT_CORRUPT" && e.message.includes(newest));
+  });
+
+  test("a truncated snapshot file is rejected with its sizes", () => {
+    const dir = tmpDir();
+    const store = SnapshotStore.open(dir);
+    const name = store.save(snap(5));
+    fs.truncateSync(join(dir, name), 20);
+    assert.throws(() => store.read(name), (e: RaftStorageError) => e.code === "RAFT_SNAPSHOT_CORRUPT" && /header says \d+ body bytes, file holds 4/.test(e.message));
+  });
+
+  test("a crash between write and rename leaves the previous snapshot, and the temp file is cleaned up on open", () => {
+    const dir = tmpDir();
+    SnapshotStore.open(dir).save(snap(10));
+    const crashing = SnapshotStore.open(dir, {
+      beforeRename: () => {
+        throw new Error("simulated crash before rename");
+      },
+    });
+    assert.throws(() => crashing.save(snap(20)), /simulated crash/);
+    assert.ok(fs.readdirSync(dir).some((n) => n.endsWith(".snap.tmp")), "the crash leaves a fully written temp file");
+    const reopened = SnapshotStore.open(dir);
+    assert.deepEqual(reopened.loadNewest().snapshot, snap(10));
+    assert.ok(!fs.readdirSync(dir).some((n) => n.endsWith(".tmp")));
+  });
+
+  test("size limits are enforced on write and options are validated", () => {
+    const store = SnapshotStore.open(tmpDir(), { maxBytes: 64 });
+    assert.throws(() => store.save(snap(1, 1, "x".repeat(100))), (e: RaftStorageError) => e.code === "RAFT_SNAPSHOT_TOO_LARGE" && /maxBytes 64/.test(e.message));
+    assert.throws(() => SnapshotStore.open(tmpDir(), { keep: 0 }), (e: RaftStorageError) => e.code === "RAFT_STORAGE_INVALID_OPTION" && /keep/.test(e.message));
+  });
+});
