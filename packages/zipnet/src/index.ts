@@ -1,1 +1,13 @@
-export {};
+export * from "./errors.js";
+export { xorInto } from "./bytes.js";
+export * from "./proto.js";
+export * from "./window.js";
+export * from "./core/keys.js";
+export * from "./core/tag.js";
+export * from "./core/scheduling.js";
+export * from "./core/client-seal.js";
+export * from "./core/rate-limit.js";
+export * from "./core/aggregate.js";
+export * from "./core/server-unblind.js";
+export * from "./core/finalize.js";
+export * from "./machine.js";

@@ -1,0 +1,170 @@
+// Shared test world: real X25519 keys, real ratchets, a real machine. Seeded
+// so any failure replays.
+import { createHash } from "node:crypto";
+import {
+  Aggregator,
+  ClientScheduler,
+  PadRatchet,
+  ZipnetMachine,
+  clientIdOf,
+  computePartial,
+  encodeCommand,
+  serverIdOf,
+  sealEnvelope,
+  sharedSecret,
+  x25519FromSecret,
+  type ApplyResult,
+  type BroadcastRecord,
+  type ClientEnvelope,
+  type Command,
+  type LiveRound,
+  type PadContext,
+  type RateLimiter,
+  type Rng,
+  type RoundParams,
+  type X25519KeyPair,
+} from "../src/index.js";
+
+export function seededRng(seed: string): Rng {
+  let counter = 0;
+  const block = () => createHash("sha256").update(seed).update(String(counter++)).digest();
+  return {
+    bytes(n: number): Uint8Array {
+      const out = new Uint8Array(n);
+      for (let o = 0; o < n; o += 32) out.set(block().subarray(0, Math.min(32, n - o)), o);
+      return out;
+    },
+    int(n: number): number {
+      return block().readUInt32LE(0) % n;
+    },
+  };
+}
+
+export const GROUP_ID = new Uint8Array(createHash("sha256").update("test-zipnet-group").digest());
+
+export function keyPair(label: string): X25519KeyPair {
+  return x25519FromSecret(new Uint8Array(createHash("sha256").update(label).digest()));
+}
+
+export interface TestClient {
+  readonly id: string;
+  readonly kp: X25519KeyPair;
+  readonly scheduler: ClientScheduler;
+  readonly ratchets: Map<string, PadRatchet>;
+}
+export interface TestServer {
+  readonly id: string;
+  readonly kp: X25519KeyPair;
+  readonly ratchets: Map<string, PadRatchet>;
+}
+
+/** Servers, clients and a committee machine driven by apply() directly (no network). */
+export class World {
+  readonly servers: TestServer[];
+  readonly clients: TestClient[];
+  readonly machine = new ZipnetMachine();
+  private index = 0;
+
+  constructor(
+    readonly params: RoundParams,
+    nServers: number,
+    nClients: number,
+    readonly rng: Rng = seededRng("world"),
+  ) {
+    this.servers = Array.from({ length: nServers }, (_, i) => {
+      const kp = keyPair(`server-${i}`);
+      return { id: serverIdOf(kp.publicKey), kp, ratchets: new Map() };
+    }).sort((a, b) => (a.id < b.id ? -1 : 1));
+    this.clients = Array.from({ length: nClients }, (_, i) => {
+      const kp = keyPair(`client-${i}`);
+      return { id: clientIdOf(kp.publicKey), kp, scheduler: new ClientScheduler(), ratchets: new Map() };
+    });
+    for (const c of this.clients) {
+      for (const s of this.servers) {
+        const at = { groupId: GROUP_ID, clientId: c.id, serverId: s.id, startRound: 1 };
+        c.ratchets.set(s.id, PadRatchet.fromSharedSecret(sharedSecret(c.kp.privateKey, s.kp.publicKey), at));
+        s.ratchets.set(c.id, PadRatchet.fromSharedSecret(sharedSecret(s.kp.privateKey, c.kp.publicKey), at));
+      }
+    }
+    for (const s of this.servers) this.expectAccepted({ type: "registerServer", server: { id: s.id, publicKey: s.kp.publicKey } });
+    for (const c of this.clients) this.expectAccepted({ type: "registerClient", client: { id: c.id, publicKey: c.kp.publicKey } });
+  }
+
+  apply(cmd: Command | Uint8Array): ApplyResult {
+    const bytes = cmd instanceof Uint8Array ? cmd : encodeCommand(cmd);
+    return this.machine.apply(bytes, { index: ++this.index, term: 1 });
+  }
+
+  expectAccepted(cmd: Command): ApplyResult {
+    const r = this.apply(cmd);
+    if (r.status !== "accepted") throw new Error(`expected accepted, got ${JSON.stringify(r)}`);
+    return r;
+  }
+
+  live(round: number): LiveRound {
+    return {
+      round,
+      slot: 100 + Math.floor(round / 4),
+      lastInSlot: round % 4 === 3,
+      clients: this.clients.map((c) => c.id).sort(),
+      servers: this.servers.map((s) => ({ id: s.id, publicKey: s.kp.publicKey })),
+      params: this.params,
+    };
+  }
+
+  ctx(live: LiveRound, clientId: string, serverId: string): PadContext {
+    return { groupId: GROUP_ID, round: live.round, slot: live.slot, params: live.params, clientId, serverId };
+  }
+
+  /** Every client observes the previous round's outcome, plans and seals this round. */
+  seal(live: LiveRound, previous: BroadcastRecord | null): ClientEnvelope[] {
+    return this.clients.map((c) => {
+      if (previous && previous.round === live.round - 1) c.scheduler.observe(previous, this.params, this.rng);
+      else c.scheduler.roundFailed(live.round - 1);
+      const plan = c.scheduler.plan(live.round, this.params, this.rng);
+      const padKeys = this.servers.map((s) => c.ratchets.get(s.id)!.padKey(this.ctx(live, c.id, s.id)));
+      return sealEnvelope({ clientId: c.id, params: this.params, plan, padKeys });
+    });
+  }
+
+  fold(live: LiveRound, envelopes: readonly ClientEnvelope[], limiter: RateLimiter | null = null) {
+    const agg = new Aggregator(live, limiter);
+    for (const e of envelopes) agg.offer(e);
+    const closed = agg.close();
+    if (!closed.ok) throw new Error(`fold failed: ${closed.reason}`);
+    return closed.aggregate;
+  }
+
+  partials(live: LiveRound, aggregate: { round: number; participants: readonly string[]; vector: Uint8Array }) {
+    return Promise.all(
+      this.servers.map((s) =>
+        computePartial({
+          aggregate,
+          serverId: s.id,
+          padKeyFor: (c) => s.ratchets.get(c)!.padKey(this.ctx(live, c, s.id)),
+        }),
+      ),
+    );
+  }
+
+  /** One full round; returns the record (null if it did not finalize). */
+  async round(round: number): Promise<BroadcastRecord | null> {
+    const live = this.live(round);
+    this.expectAccepted({ type: "openRound", live });
+    const prev = this.machine.broadcasts(round - 1)[0] ?? null;
+    const aggregate = this.fold(live, this.seal(live, prev));
+    this.expectAccepted({ type: "submitAggregate", aggregate });
+    let record: BroadcastRecord | null = null;
+    for (const partial of await this.partials(live, aggregate)) {
+      const r = this.expectAccepted({ type: "submitPartial", partial });
+      if (r.status === "accepted" && r.finalized) record = r.finalized;
+    }
+    return record;
+  }
+}
+
+export function txOf(label: string): Uint8Array {
+  const body = createHash("sha256").update(label).digest();
+  // A plausible EIP-2718 typed envelope: type byte 0x02 then opaque payload.
+  return new Uint8Array([0x02, ...body, ...body.subarray(0, 7)]);
+}
