@@ -12,3 +12,4 @@ export * from "./attestation.js";
 export * from "./tdx.js";
 export * from "./tickets.js";
 export * from "./ticket-guard.js";
+export * from "./raft-transport/index.js";

@@ -1,0 +1,5 @@
+export * from "./batch-codec.js";
+export * from "./errors.js";
+export * from "./metrics.js";
+export * from "./send-queue.js";
+export * from "./transport.js";

@@ -1,0 +1,126 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { decodeBatch, encodeBatch, MAX_BATCH_MESSAGES, RaftTransportError, SendQueue } from "../src/raft-transport/index.js";
+
+const parts = fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 40 });
+
+describe("raft transport batch frame", () => {
+  test("round-trips any batch of messages", () => {
+    fc.assert(
+      fc.property(parts, (msgs) => {
+        const back = decodeBatch(encodeBatch(msgs), 1024);
+        assert.deepEqual(back.map((b) => [...b]), msgs.map((b) => [...b]));
+      }),
+    );
+  });
+
+  test("arbitrary bytes decode or fail with RAFT_TRANSPORT_FRAME, never another error", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        try {
+          decodeBatch(bytes, 64);
+        } catch (err) {
+          assert.ok(err instanceof RaftTransportError, String(err));
+          assert.equal(err.code, "RAFT_TRANSPORT_FRAME");
+        }
+      }),
+    );
+  });
+
+  test("every strict prefix of a non-empty frame is rejected", () => {
+    fc.assert(
+      fc.property(parts.filter((p) => p.length > 0), (msgs) => {
+        const frame = encodeBatch(msgs);
+        for (let cut = 0; cut < frame.length; cut++) {
+          assert.throws(() => decodeBatch(frame.subarray(0, cut), 1024), { code: "RAFT_TRANSPORT_FRAME" });
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  const cases: { name: string; frame: number[]; field: string }[] = [
+    { name: "empty", frame: [], field: "version" },
+    { name: "unknown version", frame: [2, 0], field: "version" },
+    { name: "trailing bytes", frame: [1, 0, 7], field: "end" },
+    { name: "inner length over the limit", frame: [1, 1, 0x81, 0x01, ...new Array(129).fill(0)], field: "messages[0].length" },
+    { name: "inner length past the end", frame: [1, 1, 5, 1, 2], field: "messages[0]" },
+    { name: "padded varint", frame: [1, 0x80, 0x00], field: "count" },
+    { name: "count over the cap", frame: [1, ...varint(MAX_BATCH_MESSAGES + 1)], field: "count" },
+  ];
+  for (const c of cases) {
+    test(`rejects ${c.name}, naming field "${c.field}"`, () => {
+      assert.throws(() => decodeBatch(Uint8Array.from(c.frame), 128), (err: unknown) => {
+        assert.ok(err instanceof RaftTransportError);
+        assert.equal(err.code, "RAFT_TRANSPORT_FRAME");
+        assert.equal(err.fields.field, c.field);
+        assert.match(err.message, new RegExp(`field "${c.field.replace(/[[\]]/g, "\\$&")}"`));
+        return true;
+      });
+    });
+  }
+});
+
+describe("raft transport send queue", () => {
+  // Model: every push is numbered; the queue must hold a subsequence of the
+  // pushes in order, within the bounds, always keeping the newest.
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant("push" as const), size: fc.integer({ min: 0, max: 50 }), droppable: fc.boolean() }),
+    fc.record({ kind: fc.constant("take" as const), budget: fc.integer({ min: 0, max: 200 }) }),
+  );
+  test("stays within its bounds, keeps order and the newest message, sheds heartbeats first", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 120 }), fc.array(op, { maxLength: 80 }), (maxMessages, maxBytes, ops) => {
+        const q = new SendQueue({ maxMessages, maxBytes });
+        let model: { id: number; size: number; droppable: boolean }[] = [];
+        let next = 0;
+        for (const o of ops) {
+          if (o.kind === "push") {
+            const id = next++;
+            const bytes = new Uint8Array(Math.max(o.size, 4));
+            new DataView(bytes.buffer).setUint32(0, id);
+            const before = model.length;
+            const dropped = q.push({ bytes, droppable: o.droppable });
+            model.push({ id, size: bytes.length, droppable: o.droppable });
+            // Model of the shedding rule: first droppable (excluding the newest), else the oldest.
+            for (let i = 0; i < dropped; i++) {
+              let v = model.slice(0, -1).findIndex((m) => m.droppable);
+              if (v < 0) v = 0;
+              model.splice(v, 1);
+            }
+            assert.equal(q.length, before + 1 - dropped);
+            const bytesNow = model.reduce((s, m) => s + m.size, 0);
+            assert.equal(q.byteLength, bytesNow);
+            assert.ok(q.length <= maxMessages || q.length === 1);
+            assert.ok(q.byteLength <= maxBytes || q.length === 1);
+          } else {
+            const got = q.take(o.budget).map((b) => new DataView(b.buffer, b.byteOffset).getUint32(0));
+            const expectCount = (() => {
+              let n = 0;
+              let s = 0;
+              for (const m of model) {
+                if (n > 0 && s + m.size > o.budget) break;
+                n++;
+                s += m.size;
+              }
+              return n;
+            })();
+            assert.deepEqual(got, model.slice(0, expectCount).map((m) => m.id));
+            model = model.slice(expectCount);
+          }
+        }
+      }),
+    );
+  });
+});
+
+function varint(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
