@@ -11,6 +11,7 @@ import {
   type TranscriptInput,
 } from "../src/admission-transcript.js";
 import { NET_METRICS } from "../src/metrics.js";
+import { devAttestationProvider, type AttestationPolicy } from "../src/attestation.js";
 import { startHost, type TestHost } from "./helpers.js";
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
@@ -178,5 +179,46 @@ describe("admission over libp2p", () => {
     assert.equal((await silent).reason, "timeout");
     assert.equal(h2.mem.get(NET_METRICS.admissionRefused, { reason: "malformed" }), 1);
     assert.equal(h2.mem.get(NET_METRICS.admissionRefused, { reason: "timeout" }), 1);
+  });
+
+  describe("with attestation", () => {
+    const tdxPolicy = (insecureDev: boolean): AttestationPolicy => ({ requireTdx: true, mrtdAcl: [randomBytes(48)], insecureDev });
+
+    async function attested(h: TestHost, policy: AttestationPolicy) {
+      const a = new Admission({
+        host: h,
+        groupId,
+        committeeSecret: secret,
+        timeoutMs: 3000,
+        attestation: { provider: devAttestationProvider(h.privateKey), policy },
+      });
+      await a.start();
+      return a;
+    }
+
+    test("a TDX-requiring committee refuses dev-attested peers (fail closed)", async (t) => {
+      const [h1, h2] = await Promise.all([startHost(), startHost()]);
+      t.after(() => Promise.all([h1.stop(), h2.stop()]));
+      const a1 = await attested(h1, tdxPolicy(false));
+      const a2 = await attested(h2, tdxPolicy(false));
+      await h1.libp2p.dial(h2.libp2p.getMultiaddrs()[0]!);
+      await assert.rejects(a1.admit(h2.libp2p.peerId), (e: unknown) => e instanceof AdmissionRefusedError && e.reason === "attestation");
+      assert.equal(a1.isAdmitted(h2.libp2p.peerId), false);
+      assert.equal(a2.isAdmitted(h1.libp2p.peerId), false);
+      assert.equal(h1.mem.get(NET_METRICS.admissionRefused, { reason: "attestation" }), 1);
+    });
+
+    test("the same committee admits dev-attested peers when the lattice is insecureDev", async (t) => {
+      const [h1, h2] = await Promise.all([startHost(), startHost()]);
+      t.after(() => Promise.all([h1.stop(), h2.stop()]));
+      const a1 = await attested(h1, tdxPolicy(true));
+      const a2 = await attested(h2, tdxPolicy(true));
+      const onResponder = new Promise((r) => a2.once("admitted", r));
+      await h1.libp2p.dial(h2.libp2p.getMultiaddrs()[0]!);
+      const res = await a1.admit(h2.libp2p.peerId);
+      await onResponder;
+      assert.equal(res.attestation.kind, "dev");
+      assert.equal(a2.admitted()[0]?.attestation.kind, "dev");
+    });
   });
 });
