@@ -63,6 +63,8 @@ export class World {
   readonly servers: TestServer[];
   readonly clients: TestClient[];
   readonly machine = new ZipnetMachine();
+  /** Every command applied, in order: replayable into other machines. */
+  readonly log: Uint8Array[] = [];
   private index = 0;
 
   constructor(
@@ -92,6 +94,7 @@ export class World {
 
   apply(cmd: Command | Uint8Array): ApplyResult {
     const bytes = cmd instanceof Uint8Array ? cmd : encodeCommand(cmd);
+    this.log.push(bytes);
     return this.machine.apply(bytes, { index: ++this.index, term: 1 });
   }
 

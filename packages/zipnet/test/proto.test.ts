@@ -1,0 +1,172 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  MAX_TX_BYTES,
+  MAX_VECTOR_BYTES,
+  ZipnetError,
+  decodeAggregate,
+  decodeBroadcastRecord,
+  decodeClientEnvelope,
+  decodeCommand,
+  decodeLiveRound,
+  decodePartial,
+  decodeRoundParams,
+  decodeTx2718,
+  encodeAggregate,
+  encodeBroadcastRecord,
+  encodeClientEnvelope,
+  encodeCommand,
+  encodeLiveRound,
+  encodePartial,
+  encodeRoundParams,
+  encodeTx2718,
+  participantsHash,
+  roundParams,
+  vectorBytes,
+} from "../src/index.js";
+import { aggregateArb, commandArb, envelopeArb, liveArb, paramsArb, partialArb, recordArb } from "./arbitraries.js";
+
+const codecs = [
+  { name: "RoundParams", arb: paramsArb, enc: encodeRoundParams, dec: decodeRoundParams },
+  { name: "LiveRound", arb: liveArb, enc: encodeLiveRound, dec: decodeLiveRound },
+  { name: "ClientEnvelope", arb: envelopeArb, enc: encodeClientEnvelope, dec: decodeClientEnvelope },
+  { name: "AggregateEnvelope", arb: aggregateArb, enc: encodeAggregate, dec: decodeAggregate },
+  { name: "PartialUnblind", arb: partialArb, enc: encodePartial, dec: decodePartial },
+  { name: "BroadcastRecord", arb: recordArb, enc: encodeBroadcastRecord, dec: decodeBroadcastRecord },
+  { name: "Command", arb: commandArb, enc: encodeCommand, dec: decodeCommand },
+] as const;
+
+/** Decoding must either succeed or throw a ZipnetError — never a RangeError or TypeError. */
+function decodesOrTypedError(dec: (b: Uint8Array) => unknown, bytes: Uint8Array): void {
+  try {
+    dec(bytes);
+  } catch (e) {
+    assert.ok(e instanceof ZipnetError, `untyped error: ${String(e)}`);
+    assert.match(e.code, /^ZIPNET_/);
+  }
+}
+
+describe("codecs", () => {
+  for (const c of codecs) {
+    const enc = c.enc as (v: unknown) => Uint8Array;
+    const dec = c.dec as (b: Uint8Array) => unknown;
+    test(`${c.name}: decode(encode(x)) = x, and encode is canonical`, () => {
+      fc.assert(
+        fc.property(c.arb as fc.Arbitrary<unknown>, (v) => {
+          const bytes = enc(v);
+          assert.equal(bytes[0], 1, "version byte first");
+          const back = dec(bytes);
+          // structuredClone: fast-check records have a null prototype, decoded objects do not.
+          assert.deepEqual(back, structuredClone(v));
+          assert.deepEqual(enc(back), bytes);
+        }),
+      );
+    });
+    test(`${c.name}: every strict prefix, a trailing byte and a bad version are typed errors`, () => {
+      fc.assert(
+        fc.property(c.arb as fc.Arbitrary<unknown>, fc.nat(), (v, cut) => {
+          const bytes = enc(v);
+          const prefix = bytes.subarray(0, cut % bytes.length);
+          assert.throws(() => dec(prefix), (e: unknown) => e instanceof ZipnetError && /TRUNCATED|FIELD|LIMIT|TAG/.test(e.code));
+          assert.throws(() => dec(new Uint8Array([...bytes, 0])), { code: "ZIPNET_DECODE_TRAILING" });
+          const badVersion = bytes.slice();
+          badVersion[0] = 2;
+          assert.throws(() => dec(badVersion), { code: "ZIPNET_DECODE_VERSION" });
+        }),
+        { numRuns: 50 },
+      );
+    });
+    test(`${c.name}: arbitrary and bit-flipped bytes never crash the decoder`, () => {
+      fc.assert(
+        fc.property(c.arb as fc.Arbitrary<unknown>, fc.nat(), fc.integer({ min: 1, max: 255 }), (v, at, flip) => {
+          const bytes = enc(v).slice();
+          bytes[at % bytes.length]! ^= flip;
+          decodesOrTypedError(dec, bytes);
+        }),
+        { numRuns: 100 },
+      );
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => decodesOrTypedError(dec, b)));
+    });
+  }
+});
+
+describe("decoder limits and messages", () => {
+  test("an announced vector larger than the limit is refused before allocation", () => {
+    const env = encodeClientEnvelope({ round: 1, clientId: "aa".repeat(32), hasData: false, vector: new Uint8Array(8) });
+    const lenAt = 1 + 8 + 32 + 1;
+    new DataView(env.buffer).setUint32(lenAt, MAX_VECTOR_BYTES + 4, true);
+    assert.throws(() => decodeClientEnvelope(env), (e: unknown) => {
+      assert.ok(e instanceof ZipnetError);
+      assert.equal(e.code, "ZIPNET_DECODE_LIMIT");
+      assert.equal(e.details.field, "vector");
+      assert.equal(e.details.expected, `<= ${MAX_VECTOR_BYTES}`);
+      return true;
+    });
+  });
+
+  test("unsorted participants and unknown command tags name the field", () => {
+    const a = encodeAggregate({ round: 1, participants: ["bb".repeat(32), "aa".repeat(32)].sort(), vector: new Uint8Array(0) });
+    // Swap the two ids in place.
+    const swapped = a.slice();
+    swapped.set(a.subarray(13, 45), 45);
+    swapped.set(a.subarray(45, 77), 13);
+    assert.throws(() => decodeAggregate(swapped), (e: unknown) => e instanceof ZipnetError && e.details.field === "participants");
+    assert.throws(() => decodeCommand(new Uint8Array([1, 9])), { code: "ZIPNET_DECODE_TAG" });
+  });
+
+  test("invalid RoundParams are refused with the violated rule", () => {
+    const p = roundParams("interactive");
+    assert.throws(() => encodeRoundParams({ ...p, foldDeadlineMs: p.roundDeadlineMs + 1 }), (e: unknown) => {
+      assert.ok(e instanceof ZipnetError && e.code === "ZIPNET_PARAMS_INVALID");
+      assert.match(e.message, /foldDeadlineMs/);
+      return true;
+    });
+    const bytes = encodeRoundParams(p);
+    new DataView(bytes.buffer).setUint32(1 + 4 * 5, 0, true); // messageSlots = 0
+    assert.throws(() => decodeRoundParams(bytes), (e: unknown) => e instanceof ZipnetError && e.details.field === "params");
+  });
+
+  test("ids must be 32-byte lowercase hex when encoding", () => {
+    assert.throws(
+      () => encodeClientEnvelope({ round: 1, clientId: "XYZ", hasData: false, vector: new Uint8Array(0) }),
+      (e: unknown) => e instanceof ZipnetError && e.code === "ZIPNET_ENCODE_FIELD" && e.details.field === "envelope.clientId",
+    );
+  });
+
+  test("participantsHash depends on membership and order-canonical input", () => {
+    const a = "aa".repeat(32);
+    const b = "bb".repeat(32);
+    assert.notDeepEqual(participantsHash([a]), participantsHash([a, b]));
+    assert.equal(participantsHash([a, b]).length, 32);
+  });
+
+  test("vector geometry: reservations then message slots, word aligned", () => {
+    fc.assert(fc.property(paramsArb, (p) => assert.equal(vectorBytes(p) % 16, 0)));
+  });
+});
+
+describe("Tx2718 datum", () => {
+  test("round-trips any tx of 1..1022 bytes in exactly 1024 bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: MAX_TX_BYTES }), (tx) => {
+        const d = encodeTx2718(tx);
+        assert.equal(d.length, 1024);
+        assert.deepEqual(decodeTx2718(d), tx);
+      }),
+    );
+  });
+  test("oversize, empty, bad length prefix and nonzero padding are typed errors", () => {
+    assert.throws(() => encodeTx2718(new Uint8Array(MAX_TX_BYTES + 1)), { code: "ZIPNET_DATUM_TOO_LARGE" });
+    assert.throws(() => encodeTx2718(new Uint8Array(0)), { code: "ZIPNET_DATUM_TOO_LARGE" });
+    const d = encodeTx2718(new Uint8Array([2, 1, 2, 3]));
+    const padded = d.slice();
+    padded[900] = 1;
+    assert.throws(() => decodeTx2718(padded), (e: unknown) => e instanceof ZipnetError && e.details.field === "padding");
+    const long = d.slice();
+    long[0] = 0xff;
+    long[1] = 0xff;
+    assert.throws(() => decodeTx2718(long), (e: unknown) => e instanceof ZipnetError && e.details.field === "length");
+    assert.throws(() => decodeTx2718(d.subarray(1)), (e: unknown) => e instanceof ZipnetError && e.details.field === "datum");
+  });
+});
