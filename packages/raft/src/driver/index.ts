@@ -1,0 +1,7 @@
+export { startRaftNode, type RaftNode, type RaftNodeOptions, type RaftNodeStorage, type ProposeOptions, type ProposeResult, type TimeoutOptions } from "./raft-node.js";
+export type { RaftTransport } from "./transport.js";
+export { LocalNetwork, type LocalNetworkOptions } from "./local-transport.js";
+export { RaftDriverError, type DriverErrorCode } from "./errors.js";
+export type { RequestId } from "./envelope.js";
+export type { WhenCondition } from "./waiters.js";
+export { silentRaftLogger, type RaftLogger } from "./logger.js";
