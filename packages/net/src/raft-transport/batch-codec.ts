@@ -6,6 +6,7 @@
 // maxDataLength) bounds the frame; this decoder bounds the count and every
 // inner length against the bytes that remain, before slicing.
 import { RaftTransportError } from "./errors.js";
+import { readVarint as readVarintWith, varintLength, writeVarint } from "./varint.js";
 
 export const BATCH_VERSION = 1;
 /** A frame never holds more messages than this; a driver tick produces a handful per peer. */
@@ -57,37 +58,4 @@ function frameError(field: string, offset: number, expected: string, received: s
   );
 }
 
-function varintLength(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 0x80);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(buf: Uint8Array, off: number, v: number): number {
-  while (v >= 0x80) {
-    buf[off++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  buf[off++] = v;
-  return off;
-}
-
-// Lengths and counts fit in 32 bits: 5 varint bytes at most.
-function readVarint(buf: Uint8Array, off: number, field: string): [number, number] {
-  let v = 0;
-  let mul = 1;
-  for (let i = 0; i < 5; i++) {
-    const b = buf[off + i];
-    if (b === undefined) throw frameError(field, off, "a varint", "the end of the frame");
-    v += (b & 0x7f) * mul;
-    if ((b & 0x80) === 0) {
-      if (i > 0 && b === 0) throw frameError(field, off, "a minimal varint", "a zero-padded varint");
-      return [v, off + i + 1];
-    }
-    mul *= 0x80;
-  }
-  throw frameError(field, off, "a varint of at most 5 bytes", "a longer one");
-}
+const readVarint = (buf: Uint8Array, off: number, field: string): [number, number] => readVarintWith(buf, off, field, frameError);
