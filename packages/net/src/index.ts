@@ -13,3 +13,7 @@ export * from "./tdx.js";
 export * from "./tickets.js";
 export * from "./ticket-guard.js";
 export * from "./raft-transport/index.js";
+export * from "./discovery/announcement.js";
+export * from "./discovery/table.js";
+export * from "./discovery/service.js";
+export * from "./collections/index.js";
