@@ -17,6 +17,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 const MESSAGE_TYPES: readonly MessageType[] = [
   "preVote", "preVoteResp", "vote", "voteResp", "append", "appendResp", "heartbeat", "heartbeatResp", "snapshot", "timeoutNow",
+  "readIndex", "readIndexResp",
 ];
 const ENTRY_KINDS: readonly EntryKind[] = ["normal", "noop", "conf"];
 const CONF_CHANGE_TYPES = ["addLearner", "promoteLearner", "removeNode", "replaceVoter"] as const;
@@ -212,6 +213,9 @@ function writeConfState(w: Writer, c: ConfState): void {
   for (const v of c.voters) w.str(v, "conf.voters[]");
   w.uint(c.learners.length, "conf.learners.length");
   for (const l of c.learners) w.str(l, "conf.learners[]");
+  const auto = c.autoPromote ?? [];
+  w.uint(auto.length, "conf.autoPromote.length");
+  for (const a of auto) w.str(a, "conf.autoPromote[]");
 }
 
 function readConfState(r: Reader): ConfState {
@@ -221,7 +225,11 @@ function readConfState(r: Reader): ConfState {
   const nl = r.length("conf.learners.length", 1, MAX_CONF_MEMBERS);
   const learners: string[] = [];
   for (let i = 0; i < nl; i++) learners.push(r.str(`conf.learners[${i}]`));
-  return { voters, learners };
+  const na = r.length("conf.autoPromote.length", 1, MAX_CONF_MEMBERS);
+  if (na === 0) return { voters, learners };
+  const autoPromote: string[] = [];
+  for (let i = 0; i < na; i++) autoPromote.push(r.str(`conf.autoPromote[${i}]`));
+  return { voters, learners, autoPromote };
 }
 
 export function encodeConfState(c: ConfState): Uint8Array {
@@ -232,7 +240,7 @@ export function encodeConfState(c: ConfState): Uint8Array {
 }
 
 export function decodeConfState(bytes: Uint8Array): ConfState {
-  checkInput(bytes, "confState", 2 * MAX_CONF_MEMBERS * (MAX_NODE_ID_BYTES + 2) + 16);
+  checkInput(bytes, "confState", 3 * MAX_CONF_MEMBERS * (MAX_NODE_ID_BYTES + 2) + 16);
   const r = new Reader(bytes, "confState");
   r.version();
   const c = readConfState(r);

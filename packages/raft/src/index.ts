@@ -3,3 +3,8 @@ export * from "./types.js";
 export * from "./errors.js";
 export * from "./codec.js";
 export * from "./storage/index.js";
+export * from "./memory-storage.js";
+export { createRawNode, RawNodeImpl } from "./core/raw-node.js";
+export * from "./driver/index.js";
+export * from "./linearizability/index.js";
+export * from "./sim/index.js";

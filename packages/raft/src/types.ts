@@ -29,14 +29,24 @@ export interface HardState {
 export interface ConfState {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
+  /**
+   * Learners that the leader promotes to voter automatically once caught up.
+   * replaceVoter is carried out as two single-server steps (remove the old
+   * voter and add the new one as a learner, then promote it), because a
+   * one-step swap lets {b,c} of {a,b,c} and {a,d} of {a,b,d} elect two
+   * leaders in one term. Absent when empty.
+   */
+  readonly autoPromote?: readonly NodeId[];
 }
 
 /**
  * Single-server membership change: at most one pending at a time (Raft
  * dissertation §4.1). "replaceVoter" swaps one member's identity without
- * changing n; it is applied as remove+add in one entry, which is safe because
- * the old and new majorities of an n-member set with one identity swapped
- * always intersect when the removed node is the one being replaced.
+ * changing n. It is proposed as one entry but takes effect as two
+ * single-server steps: applying it removes `remove` and adds `add` as a
+ * learner listed in ConfState.autoPromote; the leader then proposes
+ * promoteLearner(add) once `add` has caught up. (A one-step swap is not safe:
+ * {b,c} is a majority of {a,b,c} and {a,d} one of {a,b,d}, and they are disjoint.)
  */
 export type ConfChange =
   | { readonly type: "addLearner"; readonly node: NodeId }
@@ -66,7 +76,11 @@ export type MessageType =
   | "heartbeat"
   | "heartbeatResp"
   | "snapshot"
-  | "timeoutNow";
+  | "timeoutNow"
+  // A follower forwards a ReadIndex request to the leader (context = request
+  // context); the leader answers with readIndexResp (index = read index).
+  | "readIndex"
+  | "readIndexResp";
 
 /**
  * One wire message. Fields not used by a type are left at their zero value

@@ -14,7 +14,10 @@ const uint = fc.oneof(fc.nat(1000), fc.maxSafeNat());
 const nodeId = fc.string({ minLength: 0, maxLength: 20, unit: "grapheme" });
 const bytes = fc.uint8Array({ maxLength: 64 });
 const entry: fc.Arbitrary<Entry> = fc.record({ term: uint, index: uint, kind: fc.constantFrom("normal", "noop", "conf"), data: bytes }, plain);
-const conf = fc.record({ voters: fc.array(nodeId, { maxLength: 7 }), learners: fc.array(nodeId, { maxLength: 3 }) }, plain);
+const conf = fc.record(
+  { voters: fc.array(nodeId, { maxLength: 7 }), learners: fc.array(nodeId, { maxLength: 3 }), autoPromote: fc.array(nodeId, { minLength: 1, maxLength: 2 }) },
+  { ...plain, requiredKeys: ["voters", "learners"] },
+);
 const snapshot: fc.Arbitrary<Snapshot> = fc.record({ meta: fc.record({ index: uint, term: uint, conf }, plain), data: bytes }, plain);
 const hardState: fc.Arbitrary<HardState> = fc.record({ term: uint, vote: fc.option(nodeId, { nil: null }), commit: uint }, plain);
 const confChange: fc.Arbitrary<ConfChange> = fc.oneof(
@@ -22,7 +25,7 @@ const confChange: fc.Arbitrary<ConfChange> = fc.oneof(
   fc.record({ type: fc.constant("replaceVoter" as const), remove: nodeId, add: nodeId }, plain),
 );
 const message: fc.Arbitrary<Message> = fc.record({
-  type: fc.constantFrom("preVote", "preVoteResp", "vote", "voteResp", "append", "appendResp", "heartbeat", "heartbeatResp", "snapshot", "timeoutNow"),
+  type: fc.constantFrom("preVote", "preVoteResp", "vote", "voteResp", "append", "appendResp", "heartbeat", "heartbeatResp", "snapshot", "timeoutNow", "readIndex", "readIndexResp"),
   from: nodeId, to: nodeId, term: uint, logTerm: uint, index: uint,
   entries: fc.array(entry, { maxLength: 5 }), commit: uint, reject: fc.boolean(), rejectHint: uint,
   snapshot: fc.option(snapshot, { nil: null }), context: bytes,

@@ -1,0 +1,5 @@
+export * from "./prng.js";
+export * from "./event-queue.js";
+export * from "./kv-machine.js";
+export * from "./sim-node.js";
+export * from "./simulation.js";
