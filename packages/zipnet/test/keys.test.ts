@@ -1,7 +1,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { hkdfSync } from "node:crypto";
+import fc from "fast-check";
 import {
   PadRatchet,
+  hkdf,
   ZipnetError,
   clientIdOf,
   generateX25519,
@@ -122,4 +125,13 @@ describe("key schedule", () => {
       { code: "ZIPNET_KEY_INVALID" },
     );
   });
+});
+
+test("hkdf equals node's hkdfSync (RFC 5869) for 1..32-byte outputs", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 1, max: 32 }), (ikm, salt, info, len) => {
+      assert.deepEqual(hkdf(ikm, salt, info, len), new Uint8Array(hkdfSync("sha256", ikm, salt, info, len)));
+    }),
+  );
+  assert.throws(() => hkdf(new Uint8Array(1), new Uint8Array(0), new Uint8Array(0), 33), { code: "ZIPNET_KEY_INVALID" });
 });
