@@ -91,6 +91,7 @@ describe("admission over libp2p", () => {
     const [a1, a2] = await Promise.all([member(h1), member(h2)]);
     const admittedOnResponder = new Promise((r) => a2.once("admitted", r));
     await h1.libp2p.dial(h2.libp2p.getMultiaddrs()[0]!);
+    assert.equal(h1.mem.get(NET_METRICS.connections), 1);
     const res = await a1.admit(h2.libp2p.peerId);
     await admittedOnResponder;
     assert.equal(res.peerId, h2.libp2p.peerId.toString());
