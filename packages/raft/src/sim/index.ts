@@ -3,3 +3,4 @@ export * from "./event-queue.js";
 export * from "./kv-machine.js";
 export * from "./sim-node.js";
 export * from "./simulation.js";
+export * from "./cluster.js";

@@ -206,15 +206,17 @@ export function runSimulation(opts: SimOptions): SimResult {
   // ---- clients ----
   const clientOps: (ClientOp | null)[] = Array.from({ length: opts.clients }, () => null);
   const seqs = new Array<number>(opts.clients).fill(0);
+  // Clients stick to the node that last served them, as real clients cache the leader; that is what exposes stale leaders.
+  const lastServer: (NodeId | null)[] = Array.from({ length: opts.clients }, () => null);
   const keys = Array.from({ length: opts.keys }, (_, i) => `k${i}`);
-  const clientTimeoutMs = tuning.electionTick * opts.tickMs * 3;
+  const clientTimeoutMs = tuning.electionTick * opts.tickMs * 2;
 
   const startOp = (c: number) => {
     if (now >= opts.chaosMs + opts.quietMs / 2) return; // let the tail drain
     const seq = ++seqs[c]!;
     const key = rng.pick(keys);
     const input: KvInput = rng.chance(0.5) ? { op: "put", key, value: `c${c}.${seq}` } : { op: "get", key };
-    clientOps[c] = { seq, input, call: now, attempt: 0, target: null };
+    clientOps[c] = { seq, input, call: now, attempt: 0, target: rng.chance(0.7) ? (lastServer[c] ?? null) : null };
     q.push(now, { kind: "client", client: c, seq, attempt: 0 });
   };
 
@@ -225,8 +227,10 @@ export function runSimulation(opts: SimOptions): SimResult {
     const target = op.target !== null && nodes.has(op.target) ? op.target : up.length > 0 ? rng.pick(up) : rng.pick([...nodes.keys()]);
     op.target = null;
     const attempt = op.attempt;
-    const reply = (r: { ok: boolean; value?: string | null; leader?: NodeId | null }) =>
+    const reply = (r: { ok: boolean; value?: string | null; leader?: NodeId | null }) => {
+      if (r.ok) lastServer[c] = target;
       q.push(now + rng.range(1, 5), { kind: "clientReply", client: c, seq: op.seq, attempt, ok: r.ok, value: r.value ?? null, leader: r.leader ?? null });
+    };
     q.push(now + clientTimeoutMs, { kind: "clientTimeout", client: c, seq: op.seq, attempt });
     const input = op.input;
     q.push(now + rng.range(1, 5), {
@@ -257,7 +261,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     const pick = rng.int(100);
     if (pick < 25) {
       // Partition: isolate one node, split the group, or cut one direction only.
-      const a = rng.pick(live).id;
+      const a = (rng.chance(0.5) ? leaderNow() : null)?.id ?? rng.pick(live).id;
       const edges: string[] = [];
       const kind = rng.int(3);
       if (kind === 0) for (const b of nodes.keys()) { if (b !== a) edges.push(`${a}>${b}`, `${b}>${a}`); }
@@ -324,7 +328,8 @@ export function runSimulation(opts: SimOptions): SimResult {
   // ---- main loop ----
   const deferIfStalled = (n: SimNode, ev: Event): boolean => {
     if (now < n.stalledUntil) {
-      q.push(n.stalledUntil + rng.int(3), ev);
+      // Work queued during a stall runs in arbitrary order once the loop wakes.
+      q.push(n.stalledUntil + rng.int(maxDelay + 1), ev);
       return true;
     }
     return false;
@@ -411,7 +416,10 @@ export function runSimulation(opts: SimOptions): SimResult {
       }
       case "clientTimeout": {
         const op = clientOps[ev.client];
-        if (op && op.seq === ev.seq && op.attempt === ev.attempt) retry(ev.client, null, 1);
+        if (op && op.seq === ev.seq && op.attempt === ev.attempt) {
+          lastServer[ev.client] = null;
+          retry(ev.client, null, 1);
+        }
         break;
       }
       case "clientReply": {
