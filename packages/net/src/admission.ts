@@ -163,11 +163,10 @@ export class Admission extends EventEmitter<AdmissionEvents> {
           : `could not open admission stream: ${describeError(err)}`;
       throw this.refused(remote, reason, detail, err);
     }
-    const connection = libp2p.getConnections().find((c) => c.streams.includes(stream));
-    const remotePeer = connection?.remotePeer ?? (await this.peerOf(stream));
-    remote = remotePeer.toString();
     const f = framed(stream, MAX_FRAME, this.opts.host.metrics);
     try {
+      const remotePeer = this.peerOf(stream);
+      remote = remotePeer.toString();
       const nonceI = randomBytes(NONCE_LENGTH);
       await f.write(nonceI, { signal });
       const m2 = new WireReader(await f.read({ signal }), "AdmissionResponse");
@@ -268,7 +267,7 @@ export class Admission extends EventEmitter<AdmissionEvents> {
     }
   }
 
-  private async peerOf(stream: Stream): Promise<PeerId> {
+  private peerOf(stream: Stream): PeerId {
     for (const c of this.opts.host.libp2p.getConnections()) if (c.streams.includes(stream)) return c.remotePeer;
     throw new Refusal("closed", "the admission stream's connection closed before the handshake started.");
   }

@@ -32,7 +32,7 @@ describe("admission transcript (pure)", () => {
       fc.property(transcriptArb, fc.constantFrom(...fields), fc.nat(), fc.integer({ min: 1, max: 255 }), (t, field, pos, xor) => {
         const key = admissionKey(new Uint8Array(32).fill(7), t.groupId);
         const changed = t[field].slice();
-        changed[pos % changed.length] ^= xor;
+        changed[pos % changed.length]! ^= xor;
         const t2 = { ...t, [field]: changed };
         assert.notDeepEqual(admissionMac(key, t2), admissionMac(key, t));
         assert.equal(verifyAdmissionMac(key, t2, admissionMac(key, t)), false);
@@ -62,7 +62,7 @@ describe("admission transcript (pure)", () => {
         assert.equal(verifyAdmissionMac(k1, t, admissionMac(k1, t)), true);
         assert.equal(verifyAdmissionMac(admissionKey(s2, t.groupId), t, admissionMac(k1, t)), false);
         const g2 = t.groupId.slice();
-        g2[0] ^= 1;
+        g2[0]! ^= 1;
         assert.notDeepEqual(admissionKey(s1, g2), k1);
       }),
     );
