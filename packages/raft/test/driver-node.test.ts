@@ -226,6 +226,46 @@ describe("raft driver, 3 members on LocalNetwork with real files", () => {
     }
   });
 
+  test("an unconfirmed read fails fast with RAFT_READ_ABORTED when leadership changes", async () => {
+    const c = new TestCluster(ids);
+    try {
+      const old = await c.leader();
+      const f = ids.find((id) => id !== old.id)!;
+      c.net.isolate(old.id);
+      const read = c.get(f).node.read();
+      const outcome = read.then(
+        () => null,
+        (e: RaftDriverError) => e,
+      );
+      const err = await outcome;
+      assert.ok(err, "a read forwarded to an unreachable leader must not succeed");
+      assert.equal(err.code, "RAFT_READ_ABORTED");
+      assert.equal(err.temporary, true);
+      c.net.heal(old.id);
+    } finally {
+      await c.stopAll();
+    }
+  });
+
+  test("a storage failure halts the member instead of acknowledging anything", async () => {
+    const c = new TestCluster(["solo"]);
+    try {
+      const m = await c.leader();
+      await m.node.propose(text("ok"));
+      // Pull the disk out from under it: the WAL refuses writes after close().
+      m.storage.close();
+      await assert.rejects(m.node.propose(text("lost")), (e: RaftDriverError) => {
+        assert.equal(e.code, "RAFT_STOPPED");
+        assert.equal(e.temporary, false);
+        assert.match(e.message, /halted/);
+        return true;
+      });
+      await assert.rejects(m.node.propose(text("after")), (e: RaftDriverError) => e.code === "RAFT_STOPPED");
+    } finally {
+      await c.stopAll().catch(() => undefined);
+    }
+  });
+
   test("stop() rejects pending work and later calls with typed errors", async () => {
     const c = new TestCluster(ids);
     try {

@@ -240,6 +240,30 @@ describe("WAL", () => {
     assert.equal(fs.statSync(path).size, sizeBefore, "a corrupt WAL must not be truncated");
   });
 
+  test("any flipped byte is either the torn tail (last record) or a hard error; never wrong data (property)", () => {
+    const dir = tmpDir();
+    const n = 8;
+    writeWal(dir, entries(1, n).map((e) => ({ type: "entry" as const, entry: e })));
+    const path = lastSeg(dir);
+    const original = fs.readFileSync(path);
+    const lastStart = original.length - encodeRecord({ type: "entry", entry: entry(n) }).length;
+    fc.assert(
+      fc.property(fc.nat({ max: original.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, mask) => {
+        const buf = Buffer.from(original);
+        buf[at]! ^= mask;
+        fs.writeFileSync(path, buf);
+        if (at >= lastStart) {
+          const r = Wal.verify(dir);
+          assert.deepEqual(r.entries, entries(1, n - 1));
+          assert.equal(r.tornTail?.offset, lastStart);
+        } else {
+          assert.throws(() => Wal.verify(dir), (e: RaftStorageError) => e.code === "RAFT_WAL_CORRUPT");
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test("damage in a sealed segment is corruption even at its end", () => {
     const dir = tmpDir();
     writeWal(dir, entries(1, 20).map((e) => ({ type: "entry" as const, entry: e })), { segmentBytes: 120 });

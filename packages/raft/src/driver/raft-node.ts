@@ -108,6 +108,8 @@ interface PendingProposal {
 
 interface PendingRead {
   index: number;
+  /** drainInputs() round in which the core got the request (-1: not yet). */
+  round: number;
   readonly resolve: (r: { index: number }) => void;
   readonly reject: (e: unknown) => void;
   readonly timer: NodeJS.Timeout;
@@ -148,6 +150,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   private readonly reads = new Map<string, PendingRead>();
   private readonly readsAwaitingApply: PendingRead[] = [];
   private readSeq = 0;
+  private round = 0;
 
   constructor(o: RaftNodeOptions<R>) {
     this.id = o.id;
@@ -217,6 +220,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     return new Promise((resolve, reject) => {
       const pr: PendingRead = {
         index: -1,
+        round: -1,
         resolve,
         reject,
         timer: setTimeout(() => {
@@ -228,6 +232,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
       };
       this.reads.set(key, pr);
       this.enqueue(() => {
+        pr.round = this.round;
         try {
           this.raw.readIndex(ctx);
         } catch (err) {
@@ -354,6 +359,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   }
 
   private drainInputs(): void {
+    this.round++;
     for (; this.ticks > 0; this.ticks--) this.raw.tick();
     const msgs = this.inbox;
     this.inbox = [];
@@ -386,10 +392,33 @@ class RaftNodeImpl<R> implements RaftNode<R> {
       pr.index = rs.index;
       this.readsAwaitingApply.push(pr);
     }
+    if (rd.softState) this.abortUnconfirmedReads(rd.softState.leader);
     // 4. advance.
     this.raw.advance(rd);
     for (const m of rd.messages) if (m.type === "snapshot") this.raw.reportSnapshot(m.to, true);
     this.settleReads();
+  }
+
+  /**
+   * A ReadIndex request not yet confirmed when the leader changes may have
+   * died with the old leader's pending queue; fail it now (retryable) rather
+   * than at its timeout. Confirmed reads stay valid: their index was committed.
+   */
+  private abortUnconfirmedReads(leader: NodeId | null): void {
+    for (const [key, pr] of this.reads) {
+      // Requests handed to the core in this round were issued under the new leadership.
+      if (pr.round < 0 || pr.round === this.round) continue;
+      clearTimeout(pr.timer);
+      this.reads.delete(key);
+      pr.reject(
+        new RaftDriverError(
+          "RAFT_READ_ABORTED",
+          `Read on ${this.id} aborted: leadership changed before the read index was confirmed${leader ? ` (leader now ${leader})` : " (no leader yet)"}; retry the read.`,
+          { id: this.id, leader },
+          true,
+        ),
+      );
+    }
   }
 
   private settleReads(): void {
