@@ -86,9 +86,11 @@ describe("ticket guard over libp2p", () => {
 
   test("a valid ticket opens a session; expiry mid-session disconnects the peer", async (t) => {
     const { server, client, guard } = await pair(t);
-    const token = await issueTicket({ key: privateKey, latticeId: lattice, scope: "read", ttlSeconds: 2 });
+    // Connect first so a slow (loaded) dial does not eat the ticket's short lifetime.
+    await client.libp2p.dial(server.libp2p.getMultiaddrs()[0]!);
+    const token = await issueTicket({ key: privateKey, latticeId: lattice, scope: "read", ttlSeconds: 3 });
     const exp = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).exp as number;
-    const f = await openTicketedStream(client.libp2p, server.libp2p.getMultiaddrs()[0]!, PROTOCOL, token);
+    const f = await openTicketedStream(client.libp2p, server.libp2p.peerId, PROTOCOL, token);
     await f.write(new TextEncoder().encode("ping"));
     assert.equal(new TextDecoder().decode(await f.read()), "ping");
     assert.equal(guard.sessions(), 1);
