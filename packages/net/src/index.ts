@@ -17,3 +17,4 @@ export * from "./discovery/announcement.js";
 export * from "./discovery/table.js";
 export * from "./discovery/service.js";
 export * from "./collections/index.js";
+export * from "./committee/index.js";

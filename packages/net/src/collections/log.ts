@@ -97,6 +97,19 @@ export class CollectionLog {
     return seq;
   }
 
+  /**
+   * Empties the log for a state-machine restore, which then re-appends what
+   * the snapshot holds (seqs restart at 1, so the rebuilt log numbers its
+   * entries exactly as the members that never restored).
+   */
+  reset(): void {
+    this.entries = [];
+    this.head = 0;
+    this.bytes = 0;
+    this.nextSeq = 1;
+    this.evictedThroughSlot = -1;
+  }
+
   /** The seq a reader starting at `start` gets first; throws COLLECTION_PRUNED when that part is gone. */
   resolveStart(start: CollectionStart): number {
     if ("fromSeq" in start) {

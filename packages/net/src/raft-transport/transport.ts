@@ -8,10 +8,11 @@
 // The Raft loop never waits here: send() encodes and queues; a microtask
 // flushes the whole queue as one frame, and while a write is in flight new
 // messages pile up for the next frame (batching grows with load).
+// Implements @builder/raft's RaftTransport.
 import type { Connection, Libp2p, PeerId, Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { lpStream, type LengthPrefixedStream } from "@libp2p/utils";
-import { decodeMessage, encodeMessage, type Message, type NodeId } from "@builder/raft";
+import { decodeMessage, encodeMessage, type Message, type NodeId, type RaftTransport } from "@builder/raft";
 import { toHex } from "../bytes.js";
 import { describeError } from "../errors.js";
 import { silentLogger, type NetLogger } from "../logger.js";
@@ -64,7 +65,7 @@ const DEFAULTS = {
   admissionWaitMs: 5000,
 };
 
-export class Libp2pRaftTransport {
+export class Libp2pRaftTransport implements RaftTransport {
   readonly protocol: string;
   readonly selfId: NodeId;
   private readonly links = new Map<NodeId, PeerLink>();
@@ -130,8 +131,12 @@ export class Libp2pRaftTransport {
     }
   }
 
-  onMessage(handler: MessageHandler): void {
+  /** Registers the single inbound handler (the driver); returns its unregister function. */
+  onMessage(handler: MessageHandler): () => void {
     this.messageHandler = handler;
+    return () => {
+      if (this.messageHandler === handler) this.messageHandler = null;
+    };
   }
 
   /** The driver's reportUnreachable: called when a peer's stream cannot be (re)opened or fails. */
