@@ -67,6 +67,8 @@ export interface SimResult {
     readonly crashes: number;
     readonly snapshotsInstalled: number;
     readonly messages: number;
+    /** After the quiet period: one leader, every member applied up to the leader. */
+    readonly converged: boolean;
   };
 }
 
@@ -458,6 +460,21 @@ export function runSimulation(opts: SimOptions): SimResult {
     if (!prev) byApplied.set(n.applied, { id: n.id, hash: h });
   }
 
+  // Liveness after healing: a quiet period must end with one leader and every member caught up.
+  const finalLeader = leaderNow();
+  let converged = finalLeader !== null;
+  if (finalLeader) {
+    const conf = finalLeader.raw!.raft.conf();
+    for (const id of [...conf.voters, ...conf.learners]) {
+      const n = nodes.get(id);
+      if (!n?.raw || n.applied !== finalLeader.applied) converged = false;
+    }
+  }
+  if (!converged) {
+    const state = [...nodes.values()].map((n) => `${n.id}:${n.raw ? `${n.raw.raft.role}/t${n.raw.raft.term}/applied ${n.applied}` : "down"}`).join(" ");
+    violate(`liveness: ${opts.quietMs}ms after healing the group has not converged (${state})`);
+  }
+
   const lin = checkLinearizable(kvModel, history);
   if (!lin.ok) violate(`linearizability: ${lin.description}\n    ${lin.operations.join("\n    ")}`);
 
@@ -477,6 +494,7 @@ export function runSimulation(opts: SimOptions): SimResult {
       crashes,
       snapshotsInstalled,
       messages,
+      converged,
     },
   };
 }

@@ -1,0 +1,36 @@
+// Runs a batch of seeded schedules and aggregates what they exercised; the
+// first failure is returned with its replay report.
+import { defaultSimOptions, describeFailure, runSimulation } from "./simulation.js";
+
+export interface SuiteResult {
+  readonly schedules: number;
+  readonly failure: string | null;
+  readonly puts: number;
+  readonly gets: number;
+  readonly crashes: number;
+  readonly snapshots: number;
+}
+
+export function runSimulationSuite(members: number, seeds: readonly number[]): SuiteResult {
+  let puts = 0;
+  let gets = 0;
+  let crashes = 0;
+  let snapshots = 0;
+  for (const seed of seeds) {
+    const r = runSimulation(defaultSimOptions(seed, members));
+    if (!r.ok) return { schedules: seeds.length, failure: describeFailure(r, members), puts, gets, crashes, snapshots };
+    puts += r.stats.completedPuts;
+    gets += r.stats.completedGets;
+    crashes += r.stats.crashes;
+    snapshots += r.stats.snapshotsInstalled;
+  }
+  return { schedules: seeds.length, failure: null, puts, gets, crashes, snapshots };
+}
+
+/** SIM_SEED (and SIM_MEMBERS) from the environment: replay one schedule instead of the batch. */
+export function replayRequest(env: NodeJS.ProcessEnv = process.env): { seed: number; members: number | null } | null {
+  if (env.SIM_SEED === undefined) return null;
+  const seed = Number(env.SIM_SEED);
+  if (!Number.isSafeInteger(seed)) throw new Error(`SIM_SEED must be an integer, got ${JSON.stringify(env.SIM_SEED)}`);
+  return { seed, members: env.SIM_MEMBERS === undefined ? null : Number(env.SIM_MEMBERS) };
+}
