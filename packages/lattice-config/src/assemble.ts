@@ -14,7 +14,7 @@ import {
   type ZipnetWindow,
   type ZipnetWindowParams,
 } from "./types.js";
-import { assertValidLatticeConfig, describe } from "./validate.js";
+import { assertValidLatticeConfig, describeValue } from "./validate.js";
 import { normalizeZipnetWindow } from "./encoding.js";
 
 /**
@@ -118,7 +118,7 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 /** Parses "t-of-n" and checks t ≤ n and t > n/2 (the range of n is the caller's rule). */
 export function parseThreshold(s: string): Parsed<{ t: number; n: number }> {
   const m = THRESHOLD_RE.exec(s);
-  if (m === null) return { ok: false, message: `expected a threshold like "5-of-7" (t-of-n), found ${describe(s)}` };
+  if (m === null) return { ok: false, message: `expected a threshold like "5-of-7" (t-of-n), found ${describeValue(s)}` };
   const t = Number(m[1]);
   const n = Number(m[2]);
   if (t > n) return { ok: false, message: `expected t ≤ n in "${s.trim()}", found t = ${t} > n = ${n}` };
@@ -129,12 +129,12 @@ export function parseThreshold(s: string): Parsed<{ t: number; n: number }> {
 /** Parses "800ms", "1.5s", "800" or a number into whole milliseconds. */
 export function parseDurationMs(v: string | number): Parsed<number> {
   if (typeof v === "number") {
-    return Number.isInteger(v) && v > 0 ? { ok: true, value: v } : { ok: false, message: `expected a positive whole number of milliseconds, found ${describe(v)}` };
+    return Number.isInteger(v) && v > 0 ? { ok: true, value: v } : { ok: false, message: `expected a positive whole number of milliseconds, found ${describeValue(v)}` };
   }
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/.exec(v);
-  if (m === null) return { ok: false, message: `expected a duration like "800ms" or "1.5s", found ${describe(v)}` };
+  if (m === null) return { ok: false, message: `expected a duration like "800ms" or "1.5s", found ${describeValue(v)}` };
   const ms = Number(m[1]) * (m[2] === "s" ? 1000 : 1);
-  if (!Number.isInteger(ms) || ms <= 0) return { ok: false, message: `expected a positive whole number of milliseconds, found ${describe(v)} (${ms} ms)` };
+  if (!Number.isInteger(ms) || ms <= 0) return { ok: false, message: `expected a positive whole number of milliseconds, found ${describeValue(v)} (${ms} ms)` };
   return { ok: true, value: ms };
 }
 
@@ -145,9 +145,9 @@ export function parseZipnetWindow(v: string | readonly number[] | ZipnetWindowPa
   if (typeof v === "string") parts = v.split(",").map((x) => (/^\s*\d+\s*$/.test(x) ? Number(x) : x));
   else if (Array.isArray(v)) parts = [...v];
   else if (typeof v === "object" && v !== null) return { ok: true, value: normalizeZipnetWindow(v as ZipnetWindowParams) };
-  else return { ok: false, message: `expected "interactive", "archival" or "period,min,max,fold,deadline", found ${describe(v)}` };
+  else return { ok: false, message: `expected "interactive", "archival" or "period,min,max,fold,deadline", found ${describeValue(v)}` };
   if (parts.length !== 5 || !parts.every((x) => typeof x === "number" && Number.isInteger(x) && x >= 0)) {
-    return { ok: false, message: `expected "interactive", "archival" or five integers "roundPeriodMs,minParticipants,maxParticipants,foldDeadlineMs,roundDeadlineMs", found ${describe(v)}` };
+    return { ok: false, message: `expected "interactive", "archival" or five integers "roundPeriodMs,minParticipants,maxParticipants,foldDeadlineMs,roundDeadlineMs", found ${describeValue(v)}` };
   }
   const [roundPeriodMs, minParticipants, maxParticipants, foldDeadlineMs, roundDeadlineMs] = parts as number[];
   return { ok: true, value: normalizeZipnetWindow({ roundPeriodMs: roundPeriodMs!, minParticipants: minParticipants!, maxParticipants: maxParticipants!, foldDeadlineMs: foldDeadlineMs!, roundDeadlineMs: roundDeadlineMs! }) };
@@ -173,19 +173,19 @@ export function assembleLatticeConfig(input: LatticeConfigInput): LatticeConfig 
   if (input.name !== undefined && input.instance !== undefined && input.name !== input.instance) {
     bad("instance", `name and instance are aliases but differ: ${JSON.stringify(input.name)} vs ${JSON.stringify(input.instance)}`);
   }
-  if (typeof name !== "string" || name === "") bad("name", `expected the instance name (e.g. "acme.ethereum.mainnet"), found ${describe(name)}`);
+  if (typeof name !== "string" || name === "") bad("name", `expected the instance name (e.g. "acme.ethereum.mainnet"), found ${describeValue(name)}`);
 
   let chainId = 0n;
   if (typeof input.chainId === "bigint") chainId = input.chainId;
   else if (typeof input.chainId === "number" && Number.isSafeInteger(input.chainId)) chainId = BigInt(input.chainId);
   else if (typeof input.chainId === "string" && /^\d{1,20}$/.test(input.chainId.trim())) chainId = BigInt(input.chainId.trim());
-  else bad("chainId", `expected a decimal chain id (e.g. 1), found ${describe(input.chainId)}`);
+  else bad("chainId", `expected a decimal chain id (e.g. 1), found ${describeValue(input.chainId)}`);
 
   const bytes = (field: string, v: Bytes | undefined, len: number): Uint8Array | undefined => {
     if (v === undefined) return undefined;
     const b = typeof v === "string" ? tryFromHex(v.trim()) : v;
     if (!(b instanceof Uint8Array) || b.length !== len) {
-      bad(field, `expected ${len} bytes as ${2 * len} hex characters (optional 0x), found ${describe(v)}`);
+      bad(field, `expected ${len} bytes as ${2 * len} hex characters (optional 0x), found ${describeValue(v)}`);
       return undefined;
     }
     return b;
@@ -222,9 +222,9 @@ export function assembleLatticeConfig(input: LatticeConfigInput): LatticeConfig 
   }
 
   const blockSchema = input.blockSchema ?? D.blockSchema;
-  if (!(BLOCK_SCHEMAS as readonly string[]).includes(blockSchema)) bad("blockSchema", `expected one of ${BLOCK_SCHEMAS.join(", ")}, found ${describe(blockSchema)}`);
+  if (!(BLOCK_SCHEMAS as readonly string[]).includes(blockSchema)) bad("blockSchema", `expected one of ${BLOCK_SCHEMAS.join(", ")}, found ${describeValue(blockSchema)}`);
   const relayPolicy = input.relayPolicy ?? D.relayPolicy;
-  if (!(RELAY_POLICIES as readonly string[]).includes(relayPolicy)) bad("relayPolicy", `expected one of ${RELAY_POLICIES.join(", ")}, found ${describe(relayPolicy)}`);
+  if (!(RELAY_POLICIES as readonly string[]).includes(relayPolicy)) bad("relayPolicy", `expected one of ${RELAY_POLICIES.join(", ")}, found ${describeValue(relayPolicy)}`);
 
   const endpoints =
     typeof input.proposerEndpoints === "string"

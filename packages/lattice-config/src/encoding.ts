@@ -99,14 +99,14 @@ function fromSsz(v: LatticeSszValue, problems: ConfigProblem[]): LatticeConfig {
     try {
       return utf8Strict.decode(b);
     } catch {
-      problems.push({ field, message: `expected UTF-8 text, got invalid bytes 0x${toHex(b.subarray(0, 32))}` });
+      problems.push({ field, message: `expected UTF-8 text, found invalid bytes 0x${toHex(b.subarray(0, 32))}` });
       return "";
     }
   };
   const blockSchema = BLOCK_SCHEMAS[v.atelier.blockSchema];
-  if (blockSchema === undefined) problems.push({ field: "atelier.blockSchema", message: `expected an index below ${BLOCK_SCHEMAS.length} (${BLOCK_SCHEMAS.join(", ")}), got ${v.atelier.blockSchema}` });
+  if (blockSchema === undefined) problems.push({ field: "atelier.blockSchema", message: `expected an index below ${BLOCK_SCHEMAS.length} (${BLOCK_SCHEMAS.join(", ")}), found ${v.atelier.blockSchema}` });
   const policy = RELAY_POLICIES[v.relay.policy];
-  if (policy === undefined) problems.push({ field: "relay.policy", message: `expected an index below ${RELAY_POLICIES.length} (${RELAY_POLICIES.join(", ")}), got ${v.relay.policy}` });
+  if (policy === undefined) problems.push({ field: "relay.policy", message: `expected an index below ${RELAY_POLICIES.length} (${RELAY_POLICIES.join(", ")}), found ${v.relay.policy}` });
   const z = v.zipnet;
   return {
     version: LATTICE_CONFIG_VERSION,
@@ -173,9 +173,9 @@ export function encodeLatticeConfig(cfg: LatticeConfig): Uint8Array {
  */
 export function decodeLatticeConfig(bytes: Uint8Array): LatticeConfig {
   if (!(bytes instanceof Uint8Array)) {
-    throw new LatticeConfigError("LATTICE_CONFIG_MALFORMED", `expected the encoded LatticeConfig as a Uint8Array, got ${typeof bytes}`);
+    throw new LatticeConfigError("LATTICE_CONFIG_MALFORMED", `expected the encoded LatticeConfig as a Uint8Array, found ${typeof bytes}`);
   }
-  if (bytes.length === 0) throw new LatticeConfigError("LATTICE_CONFIG_EMPTY", "expected an encoded LatticeConfig, got 0 bytes");
+  if (bytes.length === 0) throw new LatticeConfigError("LATTICE_CONFIG_EMPTY", "expected an encoded LatticeConfig, found 0 bytes");
   if (bytes.length > MAX_LATTICE_CONFIG_BYTES) {
     throw new LatticeConfigError("LATTICE_CONFIG_TOO_LARGE", `encoded LatticeConfig is ${bytes.length} bytes; the maximum is ${MAX_LATTICE_CONFIG_BYTES}`);
   }
@@ -224,7 +224,7 @@ export function latticeConfigToHex(cfg: LatticeConfig): string {
 
 /** Parses LATTICE_CONFIG_HEX (optional 0x, surrounding whitespace ignored, e.g. a file's final newline). */
 export function latticeConfigFromHex(hex: string): LatticeConfig {
-  if (typeof hex !== "string") throw new LatticeConfigError("LATTICE_CONFIG_BAD_HEX", `expected LATTICE_CONFIG_HEX as a string, got ${typeof hex}`);
+  if (typeof hex !== "string") throw new LatticeConfigError("LATTICE_CONFIG_BAD_HEX", `expected LATTICE_CONFIG_HEX as a string, found ${typeof hex}`);
   const trimmed = hex.trim();
   if (strip0x(trimmed).length > 2 * MAX_LATTICE_CONFIG_BYTES) {
     throw new LatticeConfigError("LATTICE_CONFIG_TOO_LARGE", `LATTICE_CONFIG_HEX is ${strip0x(trimmed).length} hex characters; the maximum is ${2 * MAX_LATTICE_CONFIG_BYTES} (${MAX_LATTICE_CONFIG_BYTES} bytes)`);

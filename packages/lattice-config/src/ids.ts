@@ -40,7 +40,7 @@ export function idFromHex(hex: string): UniqueId {
   if (bytes === undefined || bytes.length !== UNIQUE_ID_BYTES) {
     throw new LatticeConfigError(
       "LATTICE_ID_BAD_HEX",
-      `expected a 32-byte id as 64 hex characters (optional 0x), got ${JSON.stringify(hex.length > 80 ? `${hex.slice(0, 80)}…` : hex)}`,
+      `expected a 32-byte id as 64 hex characters (optional 0x), found ${JSON.stringify(hex.length > 80 ? `${hex.slice(0, 80)}…` : hex)}`,
     );
   }
   return bytes;
@@ -68,6 +68,6 @@ export function organismRoot(latticeRootId: UniqueId, organism: Organism): Uniqu
 
 function assertId(id: Uint8Array, where: string): void {
   if (!(id instanceof Uint8Array) || id.length !== UNIQUE_ID_BYTES) {
-    throw new LatticeConfigError("LATTICE_ID_BAD_HEX", `${where}: expected a 32-byte UniqueId, got ${id instanceof Uint8Array ? `${id.length} bytes` : typeof id}`);
+    throw new LatticeConfigError("LATTICE_ID_BAD_HEX", `${where}: expected a 32-byte UniqueId, found ${id instanceof Uint8Array ? `${id.length} bytes` : typeof id}`);
   }
 }

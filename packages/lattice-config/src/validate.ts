@@ -32,26 +32,26 @@ class Problems {
   }
   int(field: string, v: unknown, min: number, max: number, hint = ""): boolean {
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-      this.add(field, `expected an integer in [${min}, ${max}]${hint}, got ${describe(v)}`);
+      this.add(field, `expected an integer in [${min}, ${max}]${hint}, found ${describeValue(v)}`);
       return false;
     }
     return true;
   }
   bytes(field: string, v: unknown, len: number): boolean {
     if (!(v instanceof Uint8Array) || v.length !== len) {
-      this.add(field, `expected ${len} bytes, got ${v instanceof Uint8Array ? `${v.length} bytes` : describe(v)}`);
+      this.add(field, `expected ${len} bytes, found ${v instanceof Uint8Array ? `${v.length} bytes` : describeValue(v)}`);
       return false;
     }
     return true;
   }
   byteList(field: string, v: unknown, itemLen: number, maxItems: number, exactCount?: number): void {
     if (!Array.isArray(v)) {
-      this.add(field, `expected an array of ${itemLen}-byte values, got ${describe(v)}`);
+      this.add(field, `expected an array of ${itemLen}-byte values, found ${describeValue(v)}`);
       return;
     }
-    if (v.length > maxItems) this.add(field, `expected at most ${maxItems} entries, got ${v.length}`);
+    if (v.length > maxItems) this.add(field, `expected at most ${maxItems} entries, found ${v.length}`);
     if (exactCount !== undefined && v.length !== 0 && v.length !== exactCount) {
-      this.add(field, `expected either no entries (not pinned yet) or exactly ${exactCount} (one per member), got ${v.length}`);
+      this.add(field, `expected either no entries (not pinned yet) or exactly ${exactCount} (one per member), found ${v.length}`);
     }
     v.forEach((item: unknown, i) => this.bytes(`${field}[${i}]`, item, itemLen));
     const seen = new Set<string>();
@@ -64,12 +64,12 @@ class Problems {
   }
   text(field: string, v: unknown, maxBytes: number): v is string {
     if (typeof v !== "string") {
-      this.add(field, `expected a string, got ${describe(v)}`);
+      this.add(field, `expected a string, found ${describeValue(v)}`);
       return false;
     }
     const n = utf8.encode(v).length;
     if (n > maxBytes) {
-      this.add(field, `expected at most ${maxBytes} UTF-8 bytes, got ${n}`);
+      this.add(field, `expected at most ${maxBytes} UTF-8 bytes, found ${n}`);
       return false;
     }
     return true;
@@ -81,10 +81,10 @@ class Problems {
     try {
       u = new URL(v);
     } catch {
-      this.add(field, `expected an absolute URL (${schemes.join(", ")}), got ${describe(v)}`);
+      this.add(field, `expected an absolute URL (${schemes.join(", ")}), found ${describeValue(v)}`);
       return;
     }
-    if (!schemes.includes(u.protocol)) this.add(field, `expected a ${schemes.join(" or ")} URL, got scheme ${JSON.stringify(u.protocol)}`);
+    if (!schemes.includes(u.protocol)) this.add(field, `expected a ${schemes.join(" or ")} URL, found scheme ${JSON.stringify(u.protocol)}`);
   }
   committee(field: string, v: unknown, role: RoleName): boolean {
     const spec = roleSpec(role);
@@ -97,7 +97,7 @@ class Problems {
   }
 }
 
-export function describe(v: unknown): string {
+export function describeValue(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "null";
   if (typeof v === "bigint") return `${v}n`;
@@ -112,12 +112,12 @@ export function describe(v: unknown): string {
 export function latticeConfigProblems(cfg: LatticeConfig): ConfigProblem[] {
   const p = new Problems();
   const c = (cfg ?? {}) as Partial<LatticeConfig>;
-  if (c.version !== LATTICE_CONFIG_VERSION) p.add("version", `expected ${LATTICE_CONFIG_VERSION}, got ${describe(c.version)}`);
+  if (c.version !== LATTICE_CONFIG_VERSION) p.add("version", `expected ${LATTICE_CONFIG_VERSION}, found ${describeValue(c.version)}`);
   if (p.text("name", c.name, LIMITS.nameBytes) && !LATTICE_NAME_RE.test(c.name)) {
-    p.add("name", `expected letters, digits, '.', '_' or '-' starting with a letter or digit (e.g. "acme.ethereum.mainnet"), got ${describe(c.name)}`);
+    p.add("name", `expected letters, digits, '.', '_' or '-' starting with a letter or digit (e.g. "acme.ethereum.mainnet"), found ${describeValue(c.name)}`);
   }
-  if (typeof c.chainId !== "bigint" || c.chainId < 1n || c.chainId > UINT64) p.add("chainId", `expected a bigint in [1, 2^64-1], got ${describe(c.chainId)}`);
-  if (typeof c.insecureDev !== "boolean") p.add("insecureDev", `expected a boolean, got ${describe(c.insecureDev)}`);
+  if (typeof c.chainId !== "bigint" || c.chainId < 1n || c.chainId > UINT64) p.add("chainId", `expected a bigint in [1, 2^64-1], found ${describeValue(c.chainId)}`);
+  if (typeof c.insecureDev !== "boolean") p.add("insecureDev", `expected a boolean, found ${describeValue(c.insecureDev)}`);
 
   const slot = (c.slot ?? {}) as Partial<LatticeConfig["slot"]>;
   p.int("slot.genesisUnixMs", slot.genesisUnixMs, 0, Number.MAX_SAFE_INTEGER);
@@ -125,26 +125,26 @@ export function latticeConfigProblems(cfg: LatticeConfig): ConfigProblem[] {
 
   const z = (c.zipnet ?? {}) as Partial<LatticeConfig["zipnet"]>;
   if (typeof z.window === "string") {
-    if (!(z.window in ZIPNET_WINDOW_PRESETS)) p.add("zipnet.window", `expected "interactive", "archival" or an explicit tuple, got ${describe(z.window)}`);
+    if (!(z.window in ZIPNET_WINDOW_PRESETS)) p.add("zipnet.window", `expected "interactive", "archival" or an explicit tuple, found ${describeValue(z.window)}`);
   } else if (typeof z.window === "object" && z.window !== null) {
     const w = z.window;
     p.int("zipnet.window.roundPeriodMs", w.roundPeriodMs, 1, UINT32);
     const minOk = p.int("zipnet.window.minParticipants", w.minParticipants, 1, UINT16);
     const maxOk = p.int("zipnet.window.maxParticipants", w.maxParticipants, 1, 4096);
     if (minOk && maxOk && w.minParticipants > w.maxParticipants) {
-      p.add("zipnet.window.minParticipants", `expected at most maxParticipants (${w.maxParticipants}), got ${w.minParticipants}`);
+      p.add("zipnet.window.minParticipants", `expected at most maxParticipants (${w.maxParticipants}), found ${w.minParticipants}`);
     }
     const foldOk = p.int("zipnet.window.foldDeadlineMs", w.foldDeadlineMs, 1, UINT32);
     const roundOk = p.int("zipnet.window.roundDeadlineMs", w.roundDeadlineMs, 1, UINT32);
     // The aggregate must exist before servers can unblind it, and a round must end before the next opens.
     if (foldOk && roundOk && w.foldDeadlineMs >= w.roundDeadlineMs) {
-      p.add("zipnet.window.foldDeadlineMs", `expected less than roundDeadlineMs (${w.roundDeadlineMs}), got ${w.foldDeadlineMs}`);
+      p.add("zipnet.window.foldDeadlineMs", `expected less than roundDeadlineMs (${w.roundDeadlineMs}), found ${w.foldDeadlineMs}`);
     }
     if (roundOk && typeof w.roundPeriodMs === "number" && w.roundDeadlineMs > w.roundPeriodMs) {
-      p.add("zipnet.window.roundDeadlineMs", `expected at most roundPeriodMs (${w.roundPeriodMs}), got ${w.roundDeadlineMs}`);
+      p.add("zipnet.window.roundDeadlineMs", `expected at most roundPeriodMs (${w.roundPeriodMs}), found ${w.roundDeadlineMs}`);
     }
   } else {
-    p.add("zipnet.window", `expected "interactive", "archival" or an explicit tuple, got ${describe(z.window)}`);
+    p.add("zipnet.window", `expected "interactive", "archival" or an explicit tuple, found ${describeValue(z.window)}`);
   }
   p.bytes("zipnet.initSalt", z.initSalt, LIMITS.saltBytes);
   p.int("zipnet.servers", z.servers, 1, 16);
@@ -159,14 +159,14 @@ export function latticeConfigProblems(cfg: LatticeConfig): ConfigProblem[] {
   const o = (c.offer ?? {}) as Partial<LatticeConfig["offer"]>;
   if (p.committee("offer.committeeSize", o.committeeSize, "offer-member")) p.threshold("offer.threshold", o.threshold, o.committeeSize, "key shares");
   if (p.int("offer.auctionWindowMs", o.auctionWindowMs, 1, UINT32) && slotOk && o.auctionWindowMs! >= slot.durationMs!) {
-    p.add("offer.auctionWindowMs", `expected less than slot.durationMs (${slot.durationMs}), got ${o.auctionWindowMs}`);
+    p.add("offer.auctionWindowMs", `expected less than slot.durationMs (${slot.durationMs}), found ${o.auctionWindowMs}`);
   }
   p.int("offer.maxBidBytes", o.maxBidBytes, 1, 1 << 20);
 
   const a = (c.atelier ?? {}) as Partial<LatticeConfig["atelier"]>;
   const aOk = p.committee("atelier.n", a.n, "atelier-member");
   if (aOk) p.threshold("atelier.threshold", a.threshold, a.n, "matching signatures");
-  if (!(BLOCK_SCHEMAS as readonly unknown[]).includes(a.blockSchema)) p.add("atelier.blockSchema", `expected one of ${BLOCK_SCHEMAS.join(", ")}, got ${describe(a.blockSchema)}`);
+  if (!(BLOCK_SCHEMAS as readonly unknown[]).includes(a.blockSchema)) p.add("atelier.blockSchema", `expected one of ${BLOCK_SCHEMAS.join(", ")}, found ${describeValue(a.blockSchema)}`);
   p.url("atelier.chainRpc", a.chainRpc, ["http:", "https:", "ws:", "wss:"], true);
   p.byteList("atelier.blsPublicKeys", a.blsPublicKeys, LIMITS.blsPublicKeyBytes, LIMITS.rosterKeys, aOk ? a.n : undefined);
   p.byteList("atelier.mrtdAcl", a.mrtdAcl, LIMITS.mrtdBytes, LIMITS.mrtdAcl);
@@ -178,10 +178,10 @@ export function latticeConfigProblems(cfg: LatticeConfig): ConfigProblem[] {
   }
 
   const r = (c.relay ?? {}) as Partial<LatticeConfig["relay"]>;
-  if (!(RELAY_POLICIES as readonly unknown[]).includes(r.policy)) p.add("relay.policy", `expected one of ${RELAY_POLICIES.join(", ")}, got ${describe(r.policy)}`);
+  if (!(RELAY_POLICIES as readonly unknown[]).includes(r.policy)) p.add("relay.policy", `expected one of ${RELAY_POLICIES.join(", ")}, found ${describeValue(r.policy)}`);
   // Empty is allowed: the seed's `gen-config` has no endpoint flag; the manifest requires at least one.
   if (!Array.isArray(r.proposerEndpoints) || r.proposerEndpoints.length > LIMITS.proposerEndpoints) {
-    p.add("relay.proposerEndpoints", `expected at most ${LIMITS.proposerEndpoints} http(s) URLs, got ${describe(r.proposerEndpoints)}`);
+    p.add("relay.proposerEndpoints", `expected at most ${LIMITS.proposerEndpoints} http(s) URLs, found ${describeValue(r.proposerEndpoints)}`);
   }
   if (Array.isArray(r.proposerEndpoints)) {
     r.proposerEndpoints.forEach((e: unknown, i) => p.url(`relay.proposerEndpoints[${i}]`, e, ["http:", "https:"]));
@@ -195,7 +195,7 @@ export function latticeConfigProblems(cfg: LatticeConfig): ConfigProblem[] {
   if (tOk) p.threshold("tally.threshold", t.threshold, t.committeeSize, "attestations per claim");
   p.byteList("tally.ecdsaAddresses", t.ecdsaAddresses, LIMITS.addressBytes, LIMITS.rosterKeys, tOk ? t.committeeSize : undefined);
   if (p.bytes("tally.settlementAddr", t.settlementAddr, LIMITS.addressBytes) && t.settlementAddr!.every((b) => b === 0)) {
-    p.add("tally.settlementAddr", "expected the settlement contract's address, got the zero address");
+    p.add("tally.settlementAddr", "expected the settlement contract's address, found the zero address");
   }
   p.url("tally.chainRpc", t.chainRpc, ["http:", "https:", "ws:", "wss:"], true);
   p.int("tally.confirmationDepth", t.confirmationDepth, 0, 1024);

@@ -9,6 +9,7 @@ import {
   idToHex,
   LatticeConfigError,
   latticeConfigFromHex,
+  latticeConfigProblems,
   latticeConfigToHex,
   latticeId,
   MAX_LATTICE_CONFIG_BYTES,
@@ -186,5 +187,29 @@ describe("canonical encoding: decode errors", () => {
         e.problems.some((p) => p.field === "offer.auctionWindowMs" && /less than slot.durationMs \(12000\)/.test(p.message)) &&
         e.problems.some((p) => p.field === "tally.settlementAddr" && /zero address/.test(p.message)),
     );
+  });
+});
+
+describe("canonical encoding: hostile input", () => {
+  test("random bytes never escape as anything but LatticeConfigError", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2048 }), fc.boolean(), (tail, versioned) => {
+        const input = versioned ? new Uint8Array([1, ...new Uint8Array(new Uint32Array([tail.length]).buffer), ...tail]) : tail;
+        try {
+          decodeLatticeConfig(input);
+        } catch (e) {
+          assert.ok(e instanceof LatticeConfigError, `unexpected ${String(e)}`);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test("validation of a wrongly-shaped object reports problems instead of crashing", () => {
+    for (const junk of [{}, null, { version: 1, zipnet: 5, unseal: [], relay: { proposerEndpoints: "x" } }]) {
+      const problems = latticeConfigProblems(junk as unknown as LatticeConfig);
+      assert.ok(problems.length > 5);
+      assert.throws(() => encodeLatticeConfig(junk as unknown as LatticeConfig), (e: unknown) => e instanceof LatticeConfigError && e.code === "LATTICE_CONFIG_INVALID");
+    }
   });
 });

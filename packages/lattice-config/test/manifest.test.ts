@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { stringify } from "smol-toml";
 import { groupId, idToHex, latticeId, manifestToLatticeConfig, ManifestError, parseManifest, type ManifestProblem } from "../src/index.js";
 
@@ -172,6 +173,23 @@ describe("manifest: one rule at a time", () => {
     }
   });
 
+  test("config rules beyond the schema are reported at the manifest key", () => {
+    const doc = baseDoc();
+    doc.organisms.zipnet.window = [1000, 2, 64, 1200, 900];
+    doc.organisms.relay.proposer_endpoints = ["https://relay-a.example", "https://relay-a.example"];
+    doc.organisms.unseal.mrtd_acl = ["aa".repeat(48), "aa".repeat(48)];
+    const problems = expectProblem(doc, "organisms.zipnet.window", /foldDeadlineMs: expected less than roundDeadlineMs \(900\), found 1200/);
+    assert.ok(problems.some((p) => p.key === "organisms.relay.proposer_endpoints" && /distinct/.test(p.message)));
+    assert.ok(problems.some((p) => p.key === "organisms.unseal.mrtd_acl[1]" && /duplicate entry/.test(p.message)));
+  });
+
+  test("a short slot makes the default auction window too long", () => {
+    const doc = baseDoc();
+    doc.lattice.slot_duration_ms = 500;
+    delete doc.organisms.offer;
+    expectProblem(doc, "organisms.offer.auction_window_ms", /expected less than the slot duration \(500 ms\), found 800 \(the default/);
+  });
+
   test("relay policy must be in its enum", () => {
     const doc = baseDoc();
     doc.organisms.relay.policy = "l3-magic";
@@ -256,6 +274,44 @@ describe("manifest: one run reports every problem", () => {
     assert.deepEqual(
       problems.map((p) => p.key).sort(),
       ["hosts[2].tdx", "hosts[7].roles[0]", "lattice.name", "organisms.relay.policy", "organisms.unseal.threshold"],
+    );
+  });
+});
+
+describe("manifest: hostile input", () => {
+  const junk = fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.constant([]), fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string(), { maxKeys: 2 }));
+  const paths: string[][] = [
+    ["lattice"], ["lattice", "name"], ["lattice", "chain_id"], ["lattice", "insecure_dev"], ["lattice", "slot_duration_ms"],
+    ["organisms"], ["organisms", "unseal"], ["organisms", "unseal", "threshold"], ["organisms", "zipnet", "window"],
+    ["organisms", "offer", "auction_window_ms"], ["organisms", "offer", "threshold"], ["organisms", "relay"], ["organisms", "tally", "settlement_addr"],
+    ["hosts"], ["hosts", "0"], ["hosts", "0", "roles"], ["hosts", "3", "ssh"], ["hosts", "1", "tdx"], ["hosts", "6", "local"],
+  ];
+
+  test("any value at any key yields a Manifest or a ManifestError naming that file, never a crash", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...paths), junk), { minLength: 1, maxLength: 3 }), (edits) => {
+        const doc = baseDoc();
+        for (const [path, value] of edits) {
+          let cur: any = doc;
+          for (const seg of path.slice(0, -1)) cur = typeof cur?.[seg] === "object" && cur[seg] !== null ? cur[seg] : undefined;
+          if (cur !== undefined) cur[path[path.length - 1]!] = value;
+        }
+        let text: string;
+        try {
+          text = stringify(doc);
+        } catch {
+          return; // not representable as TOML (e.g. a non-table at the root)
+        }
+        try {
+          const m = parseManifest(text, { path: FILE });
+          // A manifest that validates always converts: every config rule has a manifest-level check.
+          manifestToLatticeConfig(m);
+        } catch (e) {
+          assert.ok(e instanceof ManifestError, `unexpected ${String(e)}`);
+          if (e instanceof ManifestError) assert.ok(e.problems.length > 0 && e.problems.every((p) => p.path === FILE));
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });
