@@ -12,7 +12,7 @@ export { formatListenAddr, type ListenAddr } from "./listenAddr.js";
 export { slotAt, slotStartMs, type SlotConfig } from "./slotMath.js";
 export { SlotClock, type SlotTick, type SlotListener } from "./slotClock.js";
 export { systemTime, ManualTimeSource, type TimeSource } from "./timeSource.js";
-export { startupErrorLine, startupExitCode } from "./startupError.js";
+export { errorSummary, startupErrorLine, startupExitCode } from "./startupError.js";
 export {
   runDaemon,
   realProcessHost,

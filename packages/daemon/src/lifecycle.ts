@@ -5,7 +5,7 @@ import { type Logger, createLogger, moduleLogger } from "./logger.js";
 import { type DaemonMetrics, createDaemonMetrics } from "./metrics.js";
 import { Readiness } from "./readiness.js";
 import { SlotClock } from "./slotClock.js";
-import { startupErrorLine, startupExitCode } from "./startupError.js";
+import { errorSummary, startupErrorLine, startupExitCode } from "./startupError.js";
 import { type TimeSource, systemTime } from "./timeSource.js";
 import type { RoleName } from "@builder/lattice-config";
 
@@ -36,6 +36,8 @@ export type RoleStart = (ctx: DaemonContext) => Promise<RoleHandle>;
 /** The process-level effects runDaemon performs, injectable for in-process tests. */
 export interface ProcessHost {
   onSignal(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
+  /** An uncaught exception or unhandled rejection: the process state is suspect from here on. */
+  onCrash(handler: (err: unknown, origin: string) => void): void;
   exit(code: number): void;
   /** One line to stderr (a newline is appended). */
   stderr(line: string): void;
@@ -44,6 +46,10 @@ export interface ProcessHost {
 export const realProcessHost: ProcessHost = {
   onSignal: (signal, handler) => {
     process.on(signal, handler);
+  },
+  onCrash: (handler) => {
+    process.on("uncaughtException", (err, origin) => handler(err, origin));
+    process.on("unhandledRejection", (reason) => handler(reason, "unhandledRejection"));
   },
   exit: (code) => process.exit(code),
   stderr: (line) => {
@@ -172,6 +178,13 @@ export async function runDaemon(options: RunDaemonOptions): Promise<DaemonHandle
     // Handlers go in before the role starts, so a SIGTERM during a slow start still drains.
     host.onSignal("SIGTERM", () => void shutdown("SIGTERM"));
     host.onSignal("SIGINT", () => void shutdown("SIGINT"));
+    // No drain after a crash: whatever threw may have left shared state half-updated, so the
+    // safest exit is an immediate one that systemd's Restart=on-failure turns into a clean start.
+    host.onCrash((err, origin) => {
+      log.fatal({ err, origin }, "crashed; exiting without draining");
+      host.stderr(`${role}: crashed (${origin}): ${errorSummary(err)}`);
+      host.exit(1);
+    });
     slotClock.start();
     roleHandle = await options.start({
       env,

@@ -17,6 +17,11 @@ function codeOf(err: unknown): string | undefined {
  * every missing variable is named at once.
  */
 export function startupErrorLine(role: string, err: unknown): string {
+  return `${role}: ${errorSummary(err)}`;
+}
+
+/** "<CODE>: <message>" on one line (problem lists folded in), or just the message without a code. */
+export function errorSummary(err: unknown): string {
   const code = codeOf(err);
   let message: string;
   if (err instanceof Error) {
@@ -35,7 +40,7 @@ export function startupErrorLine(role: string, err: unknown): string {
     message = String(err);
   }
   const flat = message.replace(/\s*\n\s*/g, "; ");
-  return `${role}: ${code ? `${code}: ` : ""}${flat}`;
+  return `${code ? `${code}: ` : ""}${flat}`;
 }
 
 /** Config codes from any package in the project carry an area prefix; those mean "fix the configuration". */

@@ -8,19 +8,21 @@ import { validRoleEnv } from "./helpers/roleEnv.js";
 /** A ProcessHost that records instead of exiting; `exited` settles on the first exit call. */
 function fakeHost() {
   const handlers = new Map<string, () => void>();
+  let crash: ((err: unknown, origin: string) => void) | undefined;
   const stderr: string[] = [];
   const exits: number[] = [];
   let resolveExit: (code: number) => void = () => undefined;
   const exited = new Promise<number>((r) => (resolveExit = r));
   const host: ProcessHost = {
     onSignal: (s, h) => void handlers.set(s, h),
+    onCrash: (h) => void (crash = h),
     exit: (code) => {
       exits.push(code);
       resolveExit(code);
     },
     stderr: (line) => void stderr.push(line),
   };
-  return { host, handlers, stderr, exits, exited, signal: (s: string) => handlers.get(s)?.() };
+  return { host, handlers, stderr, exits, exited, signal: (s: string) => handlers.get(s)?.(), crash: (err: unknown, origin: string) => crash?.(err, origin) };
 }
 
 function logSink() {
@@ -141,6 +143,23 @@ describe("runDaemon", () => {
     assert.equal(handle, undefined);
     assert.deepEqual(h.exits, [1]);
     assert.deepEqual(h.stderr, ["unseal-member: NET_DIAL_FAILED: cannot reach bootstrap peers"]);
+  });
+
+  test("a crash after start logs fatal, prints one line and exits 1 without draining", async () => {
+    const { env } = await validRoleEnv("offer-member", { PROMETHEUS_ADDR: undefined });
+    const h = fakeHost();
+    const logs = logSink();
+    let stopped = false;
+    const handle = await runDaemon({ role: "offer-member", env, host: h.host, logDestination: logs.stream, start: async () => ({ stop: async () => void (stopped = true) }) });
+    assert.ok(handle);
+    h.crash(Object.assign(new Error("invariant broken"), { code: "OFFER_STATE_CORRUPT" }), "uncaughtException");
+    assert.equal(await h.exited, 1);
+    assert.equal(stopped, false);
+    assert.deepEqual(h.stderr, ["offer-member: crashed (uncaughtException): OFFER_STATE_CORRUPT: invariant broken"]);
+    const fatal = logs.lines.find((l) => l["level"] === "fatal");
+    assert.equal((fatal?.["err"] as { code?: string } | undefined)?.code, "OFFER_STATE_CORRUPT");
+    // The fake host does not end the process; release what the real exit would have.
+    h.signal("SIGTERM");
   });
 
   test("without PROMETHEUS_ADDR no HTTP server runs", async () => {

@@ -1,3 +1,4 @@
+import { errorSummary } from "@builder/daemon";
 import type { CliIO, CommandSpec } from "./command.js";
 import { CliError, EXIT_USAGE } from "./errors.js";
 import { renderCommandHelp, renderProgramHelp } from "./help.js";
@@ -12,12 +13,6 @@ export interface Program {
 
 function codeOf(err: unknown): string | undefined {
   return typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
-}
-
-/** Multi-line messages (problem lists) folded onto one line. */
-function oneLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/\s*\n\s*/g, "; ");
 }
 
 /**
@@ -50,7 +45,7 @@ export async function runCli(program: Program, argv: readonly string[], io: CliI
     if (err instanceof CliError) return usageError(program, io, err);
     const code = codeOf(err);
     if (code !== undefined) {
-      io.stderr(`${program.name} ${cmd.name}: ${code}: ${oneLine(err)}\n`);
+      io.stderr(`${program.name} ${cmd.name}: ${errorSummary(err)}\n`);
       // Invalid input (flags, config values) is a usage error; refusals and I/O failures are not.
       return /^(LATTICE_|MANIFEST_|CLI_)/.test(code) ? EXIT_USAGE : 1;
     }
