@@ -164,11 +164,13 @@ describe("raft driver, 3 members on LocalNetwork with real files", () => {
     }
   });
 
-  test("transferLeadership moves the leader", async () => {
+  test("transferLeadership moves the leader; asked of a follower it rejects without harming the member", async () => {
     const c = new TestCluster(ids);
     try {
       const leader = await c.leader();
       const to = ids.find((id) => id !== leader.id)!;
+      await assert.rejects(c.get(to).node.transferLeadership(leader.id), (e: ProposalDroppedError) => e.code === "RAFT_PROPOSAL_DROPPED" && e.leader === leader.id);
+      await c.get(to).node.read();
       const s = await leader.node.transferLeadership(to);
       assert.equal(s.leader, to);
       await c.get(to).node.when({ role: "leader" });

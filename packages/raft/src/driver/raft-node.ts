@@ -89,7 +89,8 @@ export interface RaftNode<R> {
   read(opts?: TimeoutOptions): Promise<{ index: number }>;
   when(cond: WhenCondition, opts?: TimeoutOptions): Promise<RaftStatus>;
   status(): RaftStatus;
-  campaign(): void;
+  /** Starts an election here now (operator action); rejects if this member cannot campaign. */
+  campaign(): Promise<void>;
   transferLeadership(to: NodeId, opts?: TimeoutOptions): Promise<RaftStatus>;
   /** Swaps voter `remove` for `add` (see ConfChange "replaceVoter"); resolves once `add` is a voter here. */
   replaceMember(remove: NodeId, add: NodeId, opts?: TimeoutOptions): Promise<ConfState>;
@@ -253,13 +254,12 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     return { ...this.raw.status(), applied: this.applied };
   }
 
-  campaign(): void {
-    this.enqueue(() => this.raw.campaign());
+  campaign(): Promise<void> {
+    return this.handOff(() => this.raw.campaign());
   }
 
   transferLeadership(to: NodeId, opts: TimeoutOptions = {}): Promise<RaftStatus> {
-    this.enqueue(() => this.raw.transferLeader(to));
-    return this.when({ leader: to }, opts);
+    return this.handOff(() => this.raw.transferLeader(to)).then(() => this.when({ leader: to }, opts));
   }
 
   async replaceMember(remove: NodeId, add: NodeId, opts: TimeoutOptions = {}): Promise<ConfState> {
@@ -314,6 +314,21 @@ class RaftNodeImpl<R> implements RaftNode<R> {
         const prev = this.proposals.get(at.index);
         if (prev) this.failProposal(prev, overwritten(at.index, prev.term, at.term, this.raw.status().leader), "overwritten");
         this.proposals.set(at.index, { term: at.term, t0, resolve, reject });
+      }, reject);
+    });
+  }
+
+  /** Runs `fn` against the core inside the loop; its throw rejects the caller instead of halting the member. */
+  private handOff(fn: () => void): Promise<void> {
+    if (this.stoppedFlag) return Promise.reject(stopped(this.id, "operation"));
+    return new Promise((resolve, reject) => {
+      this.enqueue(() => {
+        try {
+          fn();
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
       }, reject);
     });
   }
