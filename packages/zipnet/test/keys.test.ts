@@ -4,7 +4,10 @@ import { hkdfSync } from "node:crypto";
 import fc from "fast-check";
 import {
   PadRatchet,
+  RATCHET_INFO,
+  chainInfo,
   hkdf,
+  padInfo,
   ZipnetError,
   clientIdOf,
   generateX25519,
@@ -134,4 +137,29 @@ test("hkdf equals node's hkdfSync (RFC 5869) for 1..32-byte outputs", () => {
     }),
   );
   assert.throws(() => hkdf(new Uint8Array(1), new Uint8Array(0), new Uint8Array(0), 33), { code: "ZIPNET_KEY_INVALID" });
+});
+
+test("the ratchet follows its spec: chain0 = HKDF(shared, groupId, chainInfo); pad_r = HKDF(chain_r, groupId, padInfo); chain_r+1 = HKDF(chain_r, groupId, ratchet ‖ r)", () => {
+  const shared = new Uint8Array(32).fill(5);
+  const clientId = "aa".repeat(32);
+  const serverId = "bb".repeat(32);
+  const ratchet = PadRatchet.fromSharedSecret(shared, { groupId: GROUP_ID, clientId, serverId, startRound: 3 });
+  const H = (ikm: Uint8Array, info: Uint8Array) => new Uint8Array(hkdfSync("sha256", ikm, GROUP_ID, info, 32));
+  let chain = H(shared, chainInfo(GROUP_ID, clientId, serverId, 3));
+  const u64 = (n: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    return b;
+  };
+  // Rounds 5 and 6 are skipped: the ratchet must step through them.
+  const served = new Set([3, 4, 7]);
+  for (let r = 3; r <= 7; r++) {
+    if (served.has(r)) {
+      const ctx = ctxOf(clientId, serverId, r);
+      const okm = H(chain, padInfo(ctx));
+      assert.deepEqual(ratchet.padKey(ctx), { key: okm.slice(0, 16), iv: okm.slice(16) });
+    }
+    chain = H(chain, new Uint8Array([...RATCHET_INFO, ...u64(r)]));
+  }
+  assert.equal(ratchet.nextRound, 8);
 });

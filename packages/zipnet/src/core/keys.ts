@@ -99,7 +99,7 @@ export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: n
 }
 const ONE = new Uint8Array([1]);
 
-function chainInfo(groupId: Uint8Array, clientId: ClientId, serverId: ServerId, round: number): Uint8Array {
+export function chainInfo(groupId: Uint8Array, clientId: ClientId, serverId: ServerId, round: number): Uint8Array {
   return new Writer()
     .raw(new TextEncoder().encode("zipnet/chain/v1"))
     .raw(groupId)
@@ -109,19 +109,34 @@ function chainInfo(groupId: Uint8Array, clientId: ClientId, serverId: ServerId, 
     .finish();
 }
 
-export function padInfo(ctx: PadContext): Uint8Array {
-  return new Writer()
+// The round-wide part of the pad info is the same for every pair a server
+// serves in a round: keep the last one instead of re-encoding it per client.
+let lastPrefix: { groupId: Uint8Array; round: number; slot: number; params: RoundParams; bytes: Uint8Array } | null = null;
+
+function padInfoPrefix(ctx: PadContext): Uint8Array {
+  const l = lastPrefix;
+  if (l && l.groupId === ctx.groupId && l.round === ctx.round && l.slot === ctx.slot && l.params === ctx.params) return l.bytes;
+  const bytes = new Writer()
     .raw(new TextEncoder().encode("zipnet/pad/v1"))
     .raw(ctx.groupId)
     .u64(ctx.round)
     .u64(ctx.slot)
     .raw(encodeRoundParams(ctx.params))
+    .finish();
+  lastPrefix = { groupId: ctx.groupId, round: ctx.round, slot: ctx.slot, params: ctx.params, bytes };
+  return bytes;
+}
+
+/** HKDF info of a pad: label ‖ groupId ‖ round ‖ slot ‖ RoundParams encoding ‖ clientId ‖ serverId. */
+export function padInfo(ctx: PadContext): Uint8Array {
+  return new Writer()
+    .raw(padInfoPrefix(ctx))
     .raw(fromHex(ctx.clientId, ID_BYTES, "clientId"))
     .raw(fromHex(ctx.serverId, ID_BYTES, "serverId"))
     .finish();
 }
 
-const RATCHET_INFO = new TextEncoder().encode("zipnet/ratchet/v1");
+export const RATCHET_INFO = new TextEncoder().encode("zipnet/ratchet/v1");
 
 /**
  * One per (client, server) pair on each side. Holds the chain key of the next
@@ -161,9 +176,15 @@ export class PadRatchet {
     return this.next;
   }
 
-  private step(): void {
-    const w = new Writer().raw(RATCHET_INFO).u64(this.next).finish();
-    const nextChain = hkdf(this.chain, this.groupId, w, 32);
+  // HKDF(chain, groupId, info) for the ratchet and for the pad share one
+  // Extract (same salt and key material), so a round costs three HMACs.
+  private extract(): Buffer {
+    return createHmac("sha256", this.groupId).update(this.chain).digest();
+  }
+
+  private advance(prk: Buffer): void {
+    const info = new Writer().raw(RATCHET_INFO).u64(this.next).u8(1).finish();
+    const nextChain = new Uint8Array(createHmac("sha256", prk).update(info).digest());
     this.chain.fill(0);
     this.chain = nextChain;
     this.next++;
@@ -176,10 +197,21 @@ export class PadRatchet {
         earliestAvailable: this.next,
       });
     }
-    while (this.next < ctx.round) this.step();
-    const okm = hkdf(this.chain, ctx.groupId, padInfo(ctx), 32);
-    this.step();
-    return { key: okm.slice(0, 16), iv: okm.slice(16, 32) };
+    while (this.next < ctx.round) {
+      const prk = this.extract();
+      this.advance(prk);
+      prk.fill(0);
+    }
+    const prk = this.extract();
+    const okm = createHmac("sha256", prk)
+      .update(padInfoPrefix(ctx))
+      .update(fromHex(ctx.clientId, ID_BYTES, "clientId"))
+      .update(fromHex(ctx.serverId, ID_BYTES, "serverId"))
+      .update(ONE)
+      .digest();
+    this.advance(prk);
+    prk.fill(0);
+    return { key: new Uint8Array(okm.subarray(0, 16)), iv: new Uint8Array(okm.subarray(16, 32)) };
   }
 
   /** Zero the chain key (member leaving, client deregistered). */
