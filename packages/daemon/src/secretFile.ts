@@ -27,14 +27,12 @@ export async function readSecretFile(path: string, options: ReadSecretFileOption
   const expectedBytes = options.bytes ?? 32;
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // Symlinks are followed (Kubernetes mounts secrets through them); the checks below apply to the target.
+    handle = await fs.open(path, constants.O_RDONLY);
   } catch (e) {
     const code = errnoCode(e);
     if (code === "ENOENT") {
       throw new DaemonError("DAEMON_SECRET_MISSING", `${name}: secret file '${path}' does not exist; create it with \`builder gen-secret --out ${path}\``, { name, path });
-    }
-    if (code === "ELOOP") {
-      throw new DaemonError("DAEMON_SECRET_NOT_A_FILE", `${name}: secret file '${path}' is a symbolic link; point ${name} at the file itself`, { name, path });
     }
     throw new DaemonError("DAEMON_SECRET_MISSING", `${name}: cannot open secret file '${path}' (${code ?? String(e)}); check that the daemon's user can read it`, { name, path, errno: code }, { cause: e });
   }

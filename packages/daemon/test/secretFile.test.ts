@@ -91,15 +91,21 @@ describe("readSecretFile", () => {
     }
   });
 
-  test("a directory or a symlink is not a secret file", async () => {
+  test("a directory is not a secret file", async () => {
     const dir = await tempDir();
     await fs.chmod(dir, 0o700);
     await assert.rejects(readSecretFile(dir, { name: "X" }), rejectsWith("DAEMON_SECRET_NOT_A_FILE", [dir]));
+  });
+
+  test("a symlink is followed and its target's permissions decide (Kubernetes secret mounts)", async () => {
+    const dir = await tempDir();
     const target = join(dir, "t");
     await writeWithMode(target, HEX, 0o400);
     const link = join(dir, "l");
     await fs.symlink(target, link);
-    await assert.rejects(readSecretFile(link, { name: "X" }), rejectsWith("DAEMON_SECRET_NOT_A_FILE", ["symbolic link"]));
+    assert.equal((await readSecretFile(link, { name: "X" })).length, 32);
+    await fs.chmod(target, 0o644);
+    await assert.rejects(readSecretFile(link, { name: "X" }), rejectsWith("DAEMON_SECRET_PERMISSIONS", [`permissions 0644 for '${link}'`]));
   });
 });
 
