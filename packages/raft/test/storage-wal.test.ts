@@ -76,6 +76,13 @@ describe("WAL record codec", () => {
     );
   });
 
+  test("a vote too long for its u16 length field is refused, not truncated", () => {
+    assert.throws(
+      () => encodeRecord({ type: "hardState", hardState: { term: 1, commit: 0, vote: "v".repeat(70_000) } }),
+      (e: RaftStorageError) => e.code === "RAFT_WAL_RECORD_TOO_LARGE" && /hardState\.vote is 70000/.test(e.message),
+    );
+  });
+
   test("a length above the record limit is rejected before reading the body", () => {
     const bytes = encodeRecord({ type: "entry", entry: entry(1, 1, "x".repeat(100)) });
     const f = readFrame(bytes, 0, 50);

@@ -7,6 +7,7 @@
 
 import type { Entry, EntryKind, HardState } from "../types.js";
 import { crc32c } from "./crc32c.js";
+import { RaftStorageError } from "./errors.js";
 
 export const RECORD_HEADER_BYTES = 9;
 
@@ -65,6 +66,9 @@ function encodePayload(r: WalRecord): Uint8Array {
     case "hardState": {
       const hs = r.hardState;
       const vote = hs.vote === null ? null : utf8.encode(hs.vote);
+      if (vote && vote.length >= 0xffff) {
+        throw new RaftStorageError("RAFT_WAL_RECORD_TOO_LARGE", `hardState.vote is ${vote.length} UTF-8 bytes; node ids must be under 65535 bytes.`, { field: "hardState.vote", bytes: vote.length });
+      }
       const out = new Uint8Array(18 + (vote?.length ?? 0));
       const v = new DataView(out.buffer);
       putU64(v, 0, hs.term);
