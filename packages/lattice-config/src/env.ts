@@ -7,7 +7,7 @@ import * as z from "zod";
 import { latticeConfigFromHex } from "./encoding.js";
 import { LatticeConfigError, RoleEnvError, type EnvProblem } from "./errors.js";
 import { uniqueId, UNIVERSE, type UniqueId } from "./ids.js";
-import { roleSpec, type Organism, type RoleName } from "./organisms.js";
+import { isRoleName, ROLE_NAMES, roleSpec, type Organism, type RoleName } from "./organisms.js";
 import type { LatticeConfig } from "./types.js";
 import { LATTICE_NAME_RE } from "./validate.js";
 
@@ -246,7 +246,7 @@ function isRpcUrl(s: string): boolean {
 
 /** Validates `env` for `role`; throws RoleEnvError (LATTICE_ENV_INVALID) naming every bad variable. */
 export function parseRoleEnv<R extends RoleName>(role: R, env: NodeJS.ProcessEnv | Readonly<Record<string, string | undefined>>): RoleEnvMap[R] {
-  roleSpec(role);
+  if (!isRoleName(role)) throw new RoleEnvError(String(role), [{ variable: "(role)", message: `unknown role; expected one of ${ROLE_NAMES.join(", ")}` }]);
   const r = roleEnvSchema(role).safeParse({ ...env });
   if (r.success) return r.data;
   const problems: EnvProblem[] = r.error.issues.map((i) => ({ variable: String(i.path[0] ?? "(environment)"), message: i.message }));

@@ -150,6 +150,12 @@ describe("role env", () => {
     assert.equal(parseRoleEnv("tally-member", { ...fullEnv("tally-member", hex), TALLY_CHAIN_RPC: "http://127.0.0.1:8545" }).chainRpc, "http://127.0.0.1:8545");
   });
 
+  test("an unknown role is a RoleEnvError, not a crash", () => {
+    const problems = envProblems("sequencer" as RoleName, fullEnv("tally-member"));
+    assert.equal(problems[0]!.variable, "(role)");
+    assert.match(problems[0]!.message, /expected one of zipnet-server, .*tally-member/);
+  });
+
   test("roleEnvSchema is a zod schema usable on its own", () => {
     const r = roleEnvSchema("zipnet-aggregator").safeParse(fullEnv("zipnet-aggregator"));
     assert.ok(r.success);
