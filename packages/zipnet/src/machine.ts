@@ -206,6 +206,8 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
     const cur = this.current;
     if (!cur) return this.reject(command, "no_live_round", "no round has been opened");
     if (round !== cur.live.round) return this.reject(command, "wrong_round", `live round is ${cur.live.round}, got ${round}`);
+    // Its vectors were dropped at finalization; late retries are refused, not compared.
+    if (cur.finalized) return this.reject(command, "round_finalized", `round ${round} is already in Broadcasts`);
     return cur;
   }
 

@@ -69,6 +69,16 @@ describe("ZipnetMachine rules", () => {
     assert.equal(reason(w.apply({ type: "submitPartial", partial: { ...partials[0]!, serverId: "cc".repeat(32) } })), "unknown_server");
   });
 
+  test("late aggregates and partials for a finalized round are refused as round_finalized", async () => {
+    const w = new World(params, 3, 3);
+    await w.round(1);
+    // Replay the round's aggregate and partials, as a retrying proposer would.
+    const late = w.log.slice(-4);
+    for (const cmd of late) assert.equal(reason(w.apply(cmd)), "round_finalized");
+    assert.equal(w.machine.broadcasts(0).length, 1);
+    assert.equal(w.machine.counters().rejected.round_finalized, 4);
+  });
+
   test("registration binds ids to keys; repeats are ignored", () => {
     const m = new ZipnetMachine();
     const kp = keyPair("reg");
