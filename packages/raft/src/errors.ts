@@ -11,7 +11,8 @@ export type RaftErrorCode =
   | "RAFT_CODEC"
   | "RAFT_CONFIG"
   | "RAFT_CONF_CHANGE"
-  | "RAFT_STORAGE";
+  | "RAFT_STORAGE"
+  | "RAFT_INVARIANT";
 
 export class RaftError extends Error {
   readonly code: RaftErrorCode;
@@ -129,5 +130,17 @@ export class ConfChangeError extends RaftError {
   constructor(message: string) {
     super("RAFT_CONF_CHANGE", message);
     this.name = "ConfChangeError";
+  }
+}
+
+/**
+ * A Raft safety invariant would be broken (e.g. a peer asked us to overwrite
+ * a committed entry). This means a bug or a peer violating the protocol; the
+ * core refuses instead of corrupting its log. Not retryable.
+ */
+export class RaftInvariantError extends RaftError {
+  constructor(message: string) {
+    super("RAFT_INVARIANT", `Raft invariant violated: ${message}.`);
+    this.name = "RaftInvariantError";
   }
 }

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { MemoryStorage } from "../src/memory-storage.js";
 import { RaftLog } from "../src/core/log.js";
 import { committedIndex, voteResult } from "../src/core/quorum.js";
-import { CompactedError, SnapshotOutOfDateError, UnavailableError, RaftError } from "../src/errors.js";
+import { CompactedError, RaftInvariantError, SnapshotOutOfDateError, UnavailableError, RaftError } from "../src/errors.js";
 import type { Entry } from "../src/types.js";
 
 const ent = (index: number, term: number, data = ""): Entry => ({ index, term, kind: "normal", data: new TextEncoder().encode(data) });
@@ -100,6 +100,14 @@ describe("raftLog", () => {
     assert.equal(log.findConflictByTerm(5, 2), 2);
     assert.equal(log.findConflictByTerm(5, 4), 5);
     assert.equal(log.findConflictByTerm(9, 1), 2);
+  });
+
+  test("a request to overwrite a committed entry is refused with RAFT_INVARIANT, leaving the log intact", () => {
+    const s = new MemoryStorage(conf);
+    s.append([ent(1, 1), ent(2, 1)]);
+    const log = new RaftLog(s, 2, 0);
+    assert.throws(() => log.maybeAppend(1, 1, 2, [ent(2, 9)]), (e: unknown) => e instanceof RaftInvariantError && e.code === "RAFT_INVARIANT" && /committed/.test(e.message));
+    assert.equal(log.term(2), 1);
   });
 
   test("maybeCommit only commits an entry of the given term (Figure 8)", () => {

@@ -2,7 +2,7 @@
 // snapshot received from the leader) lives here until the caller persists it
 // and calls advance(). Invariant: unstable.entries[i].index === offset + i,
 // and offset <= storage.lastIndex() + 1.
-import { CompactedError, UnavailableError } from "../errors.js";
+import { CompactedError, RaftInvariantError, UnavailableError } from "../errors.js";
 import { limitSize } from "../memory-storage.js";
 import type { Entry, LogStorage, Snapshot } from "../types.js";
 
@@ -117,7 +117,7 @@ export class RaftLog {
     const lastNew = prevIndex + ents.length;
     const ci = this.findConflict(ents);
     if (ci !== 0) {
-      if (ci <= this.committed) throw new Error(`raft invariant: entry ${ci} conflicts with committed prefix (committed ${this.committed})`);
+      if (ci <= this.committed) throw new RaftInvariantError(`entry ${ci} conflicts with the committed prefix (committed ${this.committed})`);
       this.append(ents.slice(ci - prevIndex - 1));
     }
     this.commitTo(Math.min(committed, lastNew));
@@ -127,7 +127,7 @@ export class RaftLog {
   append(ents: readonly Entry[]): void {
     if (ents.length === 0) return;
     const after = ents[0]!.index;
-    if (after - 1 < this.committed) throw new Error(`raft invariant: appending at ${after} would overwrite committed ${this.committed}`);
+    if (after - 1 < this.committed) throw new RaftInvariantError(`appending at ${after} would overwrite committed index ${this.committed}`);
     if (after === this.offset + this.unstable.length) {
       this.unstable = this.unstable.concat(ents);
     } else if (after <= this.offset) {
@@ -141,7 +141,7 @@ export class RaftLog {
 
   commitTo(index: number): void {
     if (index > this.committed) {
-      if (index > this.lastIndex()) throw new Error(`raft invariant: commit ${index} beyond last index ${this.lastIndex()}`);
+      if (index > this.lastIndex()) throw new RaftInvariantError(`commit ${index} is beyond the last index ${this.lastIndex()}`);
       this.committed = index;
     }
   }
