@@ -26,6 +26,16 @@ export interface RaftMetricsSink {
   snapshotInstalled?(seconds: number): void;
 }
 
+/**
+ * The by-name sink libraries that declare their own metric names use
+ * (structurally @builder/net's NetMetrics): `inc` makes a counter, `set` a
+ * gauge, on first use.
+ */
+export interface NamedMetricsSink {
+  inc(name: string, labels?: Readonly<Record<string, string>>, value?: number): void;
+  set(name: string, value: number, labels?: Readonly<Record<string, string>>): void;
+}
+
 /** Every metric name the daemon declares, in one place (each string appears only here). */
 export const METRIC_NAMES = {
   latticeId: "lattice_id",
@@ -67,6 +77,13 @@ export interface DaemonMetrics {
   readonly memberTdxAttested: Gauge<"member">;
   /** The Raft sink for the committee's log; the same object on every call. */
   raft(): RaftMetricsSink;
+  /**
+   * A sink for libraries that name their own metrics (e.g. @builder/net's
+   * NET_METRICS): each name is registered on first use with the label names
+   * of that first call; later calls must use the same label names. A name the
+   * daemon already declared (discovery_peers_total) feeds the same series.
+   */
+  named(): NamedMetricsSink;
 }
 
 export interface CreateDaemonMetricsOptions {
@@ -113,7 +130,36 @@ export function createDaemonMetrics(options: CreateDaemonMetricsOptions): Daemon
     return raftSink;
   };
 
-  return { registry, latticeUp, discoveryPeers, memberUp, committeeSize, upstreamPeers, commitsPerSlot, memberTdxAttested, raft };
+  const named = createNamedSink(registry);
+  return { registry, latticeUp, discoveryPeers, memberUp, committeeSize, upstreamPeers, commitsPerSlot, memberTdxAttested, raft, named: () => named };
+}
+
+function createNamedSink(registry: Registry): NamedMetricsSink {
+  const labelNames = (labels?: Readonly<Record<string, string>>): string[] => Object.keys(labels ?? {}).sort();
+  const counter = (name: string, labels?: Readonly<Record<string, string>>): Counter<string> => {
+    const existing = registry.getSingleMetric(name);
+    if (existing instanceof Counter) return existing;
+    if (existing !== undefined) throw new TypeError(`metric ${name} is registered as another type; inc() needs a counter`);
+    return new Counter({ name, help: `${name} (declared by a library)`, labelNames: labelNames(labels), registers: [registry] });
+  };
+  const gauge = (name: string, labels?: Readonly<Record<string, string>>): Gauge<string> => {
+    const existing = registry.getSingleMetric(name);
+    if (existing instanceof Gauge) return existing;
+    if (existing !== undefined) throw new TypeError(`metric ${name} is registered as another type; set() needs a gauge`);
+    return new Gauge({ name, help: `${name} (declared by a library)`, labelNames: labelNames(labels), registers: [registry] });
+  };
+  return {
+    inc: (name, labels, value = 1) => {
+      const c = counter(name, labels);
+      if (labels === undefined) c.inc(value);
+      else c.inc(labels, value);
+    },
+    set: (name, value, labels) => {
+      const g = gauge(name, labels);
+      if (labels === undefined) g.set(value);
+      else g.set(labels, value);
+    },
+  };
 }
 
 function createRaftSink(registry: Registry): RaftMetricsSink {

@@ -42,6 +42,24 @@ describe("metrics", () => {
     }
   });
 
+  test("the named sink serves @builder/net's metric names, sharing discovery_peers_total", async () => {
+    const m = createDaemonMetrics({ organism: "relay", latticeIdHex: "00".repeat(32), labels: { ...LABELS, organism: "relay", role: "relay-member" }, processMetrics: false });
+    const sink = m.named();
+    sink.set("discovery_peers_total", 4);
+    sink.set("net_connections", 2);
+    sink.inc("net_bytes_total", { direction: "in" }, 100);
+    sink.inc("net_bytes_total", { direction: "in" }, 28);
+    sink.inc("net_admission_refused_total", { reason: "bad_mac" });
+    const text = await m.registry.metrics();
+    const common = 'lattice="acme.ethereum.mainnet",chain_id="1",organism="relay",role="relay-member",member="m1"';
+    assert.ok(text.includes(`discovery_peers_total{${common}} 4`), text);
+    assert.equal(text.split("# TYPE discovery_peers_total").length, 2, "one series family");
+    assert.ok(text.includes(`net_connections{${common}} 2`));
+    assert.ok(text.includes(`net_bytes_total{direction="in",${common}} 128`));
+    assert.ok(text.includes(`net_admission_refused_total{reason="bad_mac",${common}} 1`));
+    assert.throws(() => sink.inc("net_connections"), /registered as another type/);
+  });
+
   test("every declared static name is unique", () => {
     const names = Object.values(METRIC_NAMES).map((n) => (typeof n === "function" ? n("org") : n));
     assert.equal(new Set(names).size, names.length);
