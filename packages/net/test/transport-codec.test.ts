@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeBatch, encodeBatch, MAX_BATCH_MESSAGES, RaftTransportError, SendQueue } from "../src/raft-transport/index.js";
+import { decodeBatch, encodeBatch, encodeBatchChunks, MAX_BATCH_MESSAGES, RaftTransportError, SendQueue } from "../src/raft-transport/index.js";
 
 const parts = fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 40 });
 
@@ -11,6 +11,17 @@ describe("raft transport batch frame", () => {
       fc.property(parts, (msgs) => {
         const back = decodeBatch(encodeBatch(msgs), 1024);
         assert.deepEqual(back.map((b) => [...b]), msgs.map((b) => [...b]));
+      }),
+    );
+  });
+
+  test("the chunked encoding is the same frame, without copying the messages", () => {
+    fc.assert(
+      fc.property(parts, (msgs) => {
+        const { chunks, byteLength } = encodeBatchChunks(msgs);
+        assert.deepEqual([...Buffer.concat(chunks)], [...encodeBatch(msgs)]);
+        assert.equal(byteLength, encodeBatch(msgs).length);
+        for (const m of msgs) if (m.length > 0) assert.ok(chunks.includes(m), "messages are passed through, not copied");
       }),
     );
   });

@@ -173,8 +173,9 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
       snapshot: () => sm.snapshot(),
       restore: (d) => sm.restore(d),
     };
-    const storage = openDurableStorage(o.dataDir);
     const raftMetrics = bridgeRaftMetrics(names, metrics, o.raft?.metrics);
+    // Storage reports fsync latency through the same sinks as the driver.
+    const storage = openDurableStorage(o.dataDir, { metrics: raftMetrics });
     const node: RaftNode<R> = startRaftNode<R>({
       id: self,
       peers: o.members,
@@ -218,7 +219,8 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
       }
       const timeoutMs = opts.timeoutMs ?? 10_000;
       const deadline = Date.now() + timeoutMs;
-      const signal = AbortSignal.timeout(timeoutMs);
+      // Created on first forward only: AbortSignal.timeout costs a timer per call on the leader's hot path.
+      let signal: AbortSignal | null = null;
       let backoff = 10;
       let last: unknown = null;
       while (running) {
@@ -238,6 +240,7 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
             const r = await node.propose(data, opts.requestId ? { requestId: opts.requestId } : {});
             return { ...r, forwarded: false };
           }
+          signal ??= AbortSignal.timeout(Math.max(1, remaining));
           const r = await forwardProposal(host.libp2p, o.groupId, st.leader, data, opts.requestId ?? null, signal);
           metrics?.inc(names.forwarded, { result: "ok" });
           return { term: r.term, index: r.index, result: r.result as R, forwarded: true };

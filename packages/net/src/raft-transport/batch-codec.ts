@@ -12,6 +12,31 @@ export const BATCH_VERSION = 1;
 /** A frame never holds more messages than this; a driver tick produces a handful per peer. */
 export const MAX_BATCH_MESSAGES = 65_536;
 
+/**
+ * The frame as a list of chunks (header, then each length prefix and message
+ * as they are) so the writer hands them to the stream without first copying
+ * every message into one buffer. encodeBatch(m) equals their concatenation.
+ */
+export function encodeBatchChunks(messages: readonly Uint8Array[]): { chunks: Uint8Array[]; byteLength: number } {
+  const header = new Uint8Array(1 + varintLength(messages.length));
+  header[0] = BATCH_VERSION;
+  writeVarint(header, 1, messages.length);
+  // One buffer for all length prefixes, sliced per message.
+  let prefixBytes = 0;
+  for (const m of messages) prefixBytes += varintLength(m.length);
+  const prefixes = new Uint8Array(prefixBytes);
+  const chunks: Uint8Array[] = [header];
+  let off = 0;
+  let byteLength = header.length;
+  for (const m of messages) {
+    const end = writeVarint(prefixes, off, m.length);
+    chunks.push(prefixes.subarray(off, end), m);
+    byteLength += end - off + m.length;
+    off = end;
+  }
+  return { chunks, byteLength };
+}
+
 export function encodeBatch(messages: readonly Uint8Array[]): Uint8Array {
   let size = 1 + varintLength(messages.length);
   for (const m of messages) size += varintLength(m.length) + m.length;

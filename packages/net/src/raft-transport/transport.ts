@@ -16,7 +16,8 @@ import { decodeMessage, encodeMessage, type Message, type NodeId, type RaftTrans
 import { toHex } from "../bytes.js";
 import { describeError } from "../errors.js";
 import { silentLogger, type NetLogger } from "../logger.js";
-import { decodeBatch, encodeBatch } from "./batch-codec.js";
+import { Uint8ArrayList } from "uint8arraylist";
+import { decodeBatch, encodeBatchChunks } from "./batch-codec.js";
 import { RaftTransportError } from "./errors.js";
 import { RAFT_TRANSPORT_METRICS as M, type MetricsSink, type RaftDropReason } from "./metrics.js";
 import { SendQueue } from "./send-queue.js";
@@ -317,10 +318,10 @@ class PeerLink {
     try {
       while (this.lp !== null && this.queue.length > 0) {
         const batch = this.queue.take(this.t.cfg.maxFrameBytes - 16);
-        const frame = encodeBatch(batch);
+        const frame = encodeBatchChunks(batch);
         const lp = this.lp;
         try {
-          await lp.write(frame);
+          await lp.write(new Uint8ArrayList(...frame.chunks));
         } catch (err) {
           this.fail(err, batch.length);
           return;
@@ -328,7 +329,7 @@ class PeerLink {
         const m = this.t.opts.metrics;
         m?.inc(M.frames, { direction: "out" });
         m?.inc(M.messages, { direction: "out" }, batch.length);
-        m?.inc(M.bytes, { direction: "out" }, frame.length);
+        m?.inc(M.bytes, { direction: "out" }, frame.byteLength);
       }
     } finally {
       this.writing = false;
