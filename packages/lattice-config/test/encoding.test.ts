@@ -205,6 +205,14 @@ describe("canonical encoding: hostile input", () => {
     );
   });
 
+  test("a decoded config owns its bytes: reusing the input buffer cannot change it", () => {
+    const bytes = encodeLatticeConfig(goldenConfig());
+    const cfg = decodeLatticeConfig(bytes);
+    const id = idToHex(latticeId(cfg));
+    bytes.fill(0x77);
+    assert.equal(idToHex(latticeId(cfg)), id);
+  });
+
   test("validation of a wrongly-shaped object reports problems instead of crashing", () => {
     for (const junk of [{}, null, { version: 1, zipnet: 5, unseal: [], relay: { proposerEndpoints: "x" } }]) {
       const problems = latticeConfigProblems(junk as unknown as LatticeConfig);

@@ -278,6 +278,27 @@ describe("manifest: one run reports every problem", () => {
   });
 });
 
+describe("manifest: the operator's view", () => {
+  test("the full error text, pinned", () => {
+    const doc = baseDoc();
+    doc.organisms.unseal.threshold = "1-of-3";
+    delete doc.hosts[2].tdx;
+    assert.throws(
+      () => parseManifest(stringify(doc), { path: FILE }),
+      (e: unknown) => {
+        assert.ok(e instanceof ManifestError);
+        assert.equal(
+          e.message,
+          `${FILE}: 2 problems in the lattice manifest:\n` +
+            '  - organisms.unseal.threshold: expected t > n/2 in "1-of-3" (a minority must not unseal), found t = 1 with n = 3; use at least 2-of-3\n' +
+            "  - hosts[2].tdx: expected tdx = true because this host runs unseal-member and atelier-member (TDX required; the tool fails closed), found no tdx key; set tdx = true on a TDX host, or insecure_dev = true in [lattice] for a devnet",
+        );
+        return true;
+      },
+    );
+  });
+});
+
 describe("manifest: hostile input", () => {
   const junk = fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.constant([]), fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string(), { maxKeys: 2 }));
   const paths: string[][] = [
