@@ -114,6 +114,7 @@ describe("key schedule", () => {
       assert.equal(e.details.earliestAvailable, 13);
       return true;
     });
+    assert.throws(() => p.clientSide.padKey(ctxOf("cc".repeat(32), p.serverId, 20)), { code: "ZIPNET_KEY_INVALID" });
     p.clientSide.destroy();
     assert.throws(() => p.clientSide.padKey(ctxOf(p.clientId, p.serverId, 14)), { code: "ZIPNET_RATCHET_PAST" });
   });

@@ -147,13 +147,22 @@ export class PadRatchet {
   private chain: Uint8Array;
   private next: number;
 
+  /** clientId ‖ serverId as bytes, the tail of every pad info. */
+  private readonly pairBytes: Uint8Array;
+  /** RATCHET_INFO ‖ u64 round ‖ 0x01, the round rewritten in place per step. */
+  private readonly stepInfo: Uint8Array;
+
   private constructor(
     chain: Uint8Array,
     startRound: number,
     private readonly groupId: Uint8Array,
+    private readonly clientId: ClientId,
+    private readonly serverId: ServerId,
   ) {
     this.chain = chain;
     this.next = startRound;
+    this.pairBytes = new Writer().raw(fromHex(clientId, ID_BYTES, "clientId")).raw(fromHex(serverId, ID_BYTES, "serverId")).finish();
+    this.stepInfo = new Writer().raw(RATCHET_INFO).u64(0).u8(1).finish();
   }
 
   /**
@@ -168,7 +177,7 @@ export class PadRatchet {
       throw new ZipnetError("ZIPNET_KEY_INVALID", "groupId must be 32 bytes.", { expected: 32, got: a.groupId.length });
     }
     const chain = hkdf(shared, a.groupId, chainInfo(a.groupId, a.clientId, a.serverId, a.startRound), 32);
-    return new PadRatchet(chain, a.startRound, a.groupId);
+    return new PadRatchet(chain, a.startRound, a.groupId, a.clientId, a.serverId);
   }
 
   /** The next round this ratchet can still serve. */
@@ -183,14 +192,19 @@ export class PadRatchet {
   }
 
   private advance(prk: Buffer): void {
-    const info = new Writer().raw(RATCHET_INFO).u64(this.next).u8(1).finish();
-    const nextChain = new Uint8Array(createHmac("sha256", prk).update(info).digest());
+    new DataView(this.stepInfo.buffer).setBigUint64(RATCHET_INFO.length, BigInt(this.next), true);
+    const nextChain = new Uint8Array(createHmac("sha256", prk).update(this.stepInfo).digest());
     this.chain.fill(0);
     this.chain = nextChain;
     this.next++;
   }
 
   padKey(ctx: PadContext): PadKey {
+    if (ctx.clientId !== this.clientId || ctx.serverId !== this.serverId) {
+      throw new ZipnetError("ZIPNET_KEY_INVALID", "padKey: context names a different (client, server) pair than this ratchet.", {
+        fix: "look the ratchet up by the context's clientId and serverId",
+      });
+    }
     if (ctx.round < this.next) {
       throw new ZipnetError("ZIPNET_RATCHET_PAST", "pad key for a past round was erased (forward secrecy).", {
         round: ctx.round,
@@ -205,8 +219,7 @@ export class PadRatchet {
     const prk = this.extract();
     const okm = createHmac("sha256", prk)
       .update(padInfoPrefix(ctx))
-      .update(fromHex(ctx.clientId, ID_BYTES, "clientId"))
-      .update(fromHex(ctx.serverId, ID_BYTES, "serverId"))
+      .update(this.pairBytes)
       .update(ONE)
       .digest();
     this.advance(prk);

@@ -41,10 +41,11 @@ export function unblindPacked(packed: Uint8Array, vectorBytes: number): Uint8Arr
 /**
  * Bytes of keystream (participants × vector) above which sharding over worker
  * threads pays for the message round trip. Measured with
- * bench/src/zipnet.bench.ts on 2 cores (see README): below ~4 MiB the ~0.3 ms
- * worker round trip dominates.
+ * bench/src/zipnet.bench.ts on 2 loaded cores (three runs): at ≤ 2 MiB one
+ * thread won every time, at 4 MiB the winner flipped between runs, at
+ * ≥ 8 MiB the pool won or tied every time.
  */
-export const WORKER_CROSSOVER_BYTES = 4 * 1024 * 1024;
+export const WORKER_CROSSOVER_BYTES = 8 * 1024 * 1024;
 
 export function shouldUseWorkers(participants: number, vectorBytes: number, threads: number): boolean {
   return threads > 1 && participants >= 2 * threads && participants * vectorBytes >= WORKER_CROSSOVER_BYTES;
