@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
 import {
   LATTICE_CONFIG_DEFAULTS,
   type LatticeConfig,
@@ -38,7 +40,10 @@ export async function devImageMeasurement(path: string): Promise<Uint8Array> {
     throw new CliError("CLI_BAD_FLAG_VALUE", `builder gen-config: --atelier-image '${path}' cannot be read (${(e as { code?: string }).code ?? String(e)})`);
   }
   if (size > ATELIER_IMAGE_MAX_BYTES) throw new CliError("CLI_BAD_FLAG_VALUE", `builder gen-config: --atelier-image '${path}' is ${size} bytes; limit ${ATELIER_IMAGE_MAX_BYTES}`);
-  return new Uint8Array(createHash("sha384").update(await readFile(path)).digest());
+  // Streamed: TD images run to gigabytes.
+  const hash = createHash("sha384");
+  await pipeline(createReadStream(path), hash);
+  return new Uint8Array(hash.digest());
 }
 
 function integerFlag(flags: FlagValues, name: string): number | undefined {
