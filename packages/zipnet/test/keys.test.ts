@@ -94,11 +94,13 @@ describe("key schedule", () => {
       { serverId: "bb".repeat(32) },
     ];
     const seen = new Set<string>();
+    const base = pair(1, 1);
+    const shared = new Uint8Array(32).fill(3);
     for (const v of variants) {
-      // Fresh ratchets: same chain key, only the context differs.
-      const p = pair(1, 1);
-      const k = p.clientSide.padKey(ctxOf(p.clientId, p.serverId, 3, v));
-      seen.add(Buffer.from(pad(k, 64)).toString("hex"));
+      // A fresh ratchet per variant from one shared secret: only the context differs.
+      const ctx = ctxOf(base.clientId, base.serverId, 3, v);
+      const r = PadRatchet.fromSharedSecret(shared, { groupId: ctx.groupId, clientId: ctx.clientId, serverId: ctx.serverId, startRound: 1 });
+      seen.add(Buffer.from(pad(r.padKey(ctx), 64)).toString("hex"));
     }
     assert.equal(seen.size, variants.length);
   });

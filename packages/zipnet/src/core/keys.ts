@@ -14,7 +14,7 @@ import {
   type Cipher,
   type KeyObject,
 } from "node:crypto";
-import { Writer, fromHex } from "../bytes.js";
+import { Writer, bytesEqual, fromHex } from "../bytes.js";
 import { ZipnetError } from "../errors.js";
 import { ID_BYTES, X25519_KEY_BYTES, encodeRoundParams, type ClientId, type RoundParams, type ServerId } from "../proto.js";
 
@@ -200,8 +200,8 @@ export class PadRatchet {
   }
 
   padKey(ctx: PadContext): PadKey {
-    if (ctx.clientId !== this.clientId || ctx.serverId !== this.serverId) {
-      throw new ZipnetError("ZIPNET_KEY_INVALID", "padKey: context names a different (client, server) pair than this ratchet.", {
+    if (ctx.clientId !== this.clientId || ctx.serverId !== this.serverId || !bytesEqual(ctx.groupId, this.groupId)) {
+      throw new ZipnetError("ZIPNET_KEY_INVALID", "padKey: context names a different group or (client, server) pair than this ratchet.", {
         fix: "look the ratchet up by the context's clientId and serverId",
       });
     }
