@@ -91,19 +91,30 @@ export interface Message {
   readonly from: NodeId;
   readonly to: NodeId;
   readonly term: number;
-  /** append: prevLogTerm; vote/preVote: lastLogTerm. */
+  /** append: prevLogTerm; vote/preVote: lastLogTerm; rejected appendResp: term at rejectHint. */
   readonly logTerm: number;
-  /** append: prevLogIndex; vote/preVote: lastLogIndex; appendResp: match or rejected index. */
+  /**
+   * append: prevLogIndex; vote/preVote: lastLogIndex; appendResp: match or
+   * rejected index; heartbeat/heartbeatResp: the leader's tick when it sent
+   * the heartbeat (echoed; lease reads); readIndexResp: the read index.
+   */
   readonly index: number;
   readonly entries: readonly Entry[];
   /** Leader's commit index (append, heartbeat). */
   readonly commit: number;
   /** voteResp / appendResp rejection. */
   readonly reject: boolean;
-  /** appendResp rejection hint: the follower's last index (fast log backtracking). */
+  /**
+   * appendResp rejection hint (fast log backtracking): the follower's last
+   * index whose term could still match, at most its last index.
+   */
   readonly rejectHint: number;
   readonly snapshot: Snapshot | null;
-  /** ReadIndex request context echoed through heartbeats (empty when unused). */
+  /**
+   * ReadIndex request context echoed through heartbeats (empty when unused);
+   * on vote/preVote, "raft:transfer" marks a leader-transfer campaign that
+   * may bypass the followers' leader lease.
+   */
   readonly context: Uint8Array;
 }
 

@@ -105,3 +105,38 @@ describe("lease reads (dissertation §6.4.1; off by default)", () => {
     assert.deepEqual(c.node("a").readStates, []);
   });
 });
+
+describe("lease accounting", () => {
+  test("the lease counts from when the acknowledged heartbeat was sent, not when the ack arrived", () => {
+    const c = new Cluster(["a", "b", "c"], { leaseRead: true, checkQuorum: true, electionTick: 10 });
+    c.campaign("a");
+    c.propose("a", put("k", "v"));
+    // Heartbeats sent now are answered only after 9 more ticks (slow network):
+    // the acks are 9 ticks old on arrival, beyond the 8-tick lease window.
+    c.raw("a").tick();
+    c.processAll();
+    const slow = c.mailbox.filter((m) => m.type === "heartbeat");
+    c.mailbox = c.mailbox.filter((m) => m.type !== "heartbeat");
+    for (let i = 0; i < 9; i++) {
+      c.raw("a").tick();
+      c.processAll();
+      c.mailbox = [];
+    }
+    c.mailbox = slow;
+    c.deliver();
+    c.raw("a").readIndex(ctx("late-acks"));
+    c.processAll();
+    assert.deepEqual(c.node("a").readStates, [], "served a lease read on acks of stale heartbeats");
+  });
+
+  test("no lease reads while a leader transfer is in progress", () => {
+    const c = new Cluster(["a", "b", "c"], { leaseRead: true, checkQuorum: true, electionTick: 10 });
+    c.campaign("a");
+    c.tick("a", 1);
+    c.isolate("b");
+    c.raw("a").transferLeader("b");
+    c.raw("a").readIndex(ctx("during-transfer"));
+    c.processAll();
+    assert.deepEqual(c.node("a").readStates, []);
+  });
+});

@@ -58,8 +58,9 @@ export function bcastAppend(r: Raft): void {
 export function bcastHeartbeat(r: Raft, context: Uint8Array): void {
   for (const id of r.peers()) {
     const pr = r.progress.get(id)!;
-    // Never tell a follower to commit past what it is known to hold.
-    r.send({ type: "heartbeat", to: id, commit: Math.min(pr.match, r.log.committed), context });
+    // Never tell a follower to commit past what it is known to hold. `index`
+    // carries our tick so the echo tells when the follower's lease began.
+    r.send({ type: "heartbeat", to: id, commit: Math.min(pr.match, r.log.committed), index: r.ticks, context });
   }
 }
 
@@ -132,12 +133,14 @@ export function stepLeader(r: Raft, m: Message): void {
   switch (m.type) {
     case "appendResp":
       pr.recentActive = true;
-      pr.lastAckTick = r.ticks;
       handleAppendResp(r, m);
       return;
     case "heartbeatResp":
       pr.recentActive = true;
-      pr.lastAckTick = r.ticks;
+      // The follower promised not to elect anyone else for an election
+      // timeout from when it received our heartbeat, which is no earlier than
+      // when we sent it: count the lease from the echoed send tick.
+      pr.lastAckTick = Math.max(pr.lastAckTick, Math.min(m.index, r.ticks));
       handleHeartbeatResp(r, m);
       return;
     default:

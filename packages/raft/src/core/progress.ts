@@ -41,7 +41,7 @@ export class Progress {
   pendingSnapshot = 0;
   /** Heard from since the last check-quorum round. */
   recentActive = false;
-  /** Leader tick of the last response from this peer (lease reads). */
+  /** Leader tick at which the newest heartbeat this peer acknowledged was sent (lease reads). */
   lastAckTick = Number.NEGATIVE_INFINITY;
   /** Probe state: an append is outstanding; wait for its answer or the next heartbeat. */
   probeSent = false;

@@ -340,8 +340,15 @@ export class Raft {
     else this.send({ type: "readIndexResp", to: from, index, context });
   }
 
-  /** A quorum answered within the last electionTick minus the drift margin. */
+  /**
+   * A quorum acknowledged heartbeats sent within the last electionTick minus
+   * the drift margin. Assumes ticks advance at the same rate everywhere: a
+   * leader whose event loop stalls (ticks lost) overestimates its lease.
+   * A transfer in progress hands the followers permission to elect early, so
+   * it voids the lease.
+   */
   leaseValid(): boolean {
+    if (this.leadTransferee !== null) return false;
     const window = this.cfg.electionTick - leaseDriftTicks(this.cfg.electionTick);
     return isQuorum(this.voters, (id) => id === this.id || (this.progress.get(id)?.lastAckTick ?? -Infinity) >= this.ticks - window);
   }
@@ -486,7 +493,7 @@ export class Raft {
 
   handleHeartbeat(m: Message): void {
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
-    this.send({ type: "heartbeatResp", to: m.from, context: m.context });
+    this.send({ type: "heartbeatResp", to: m.from, index: m.index, context: m.context });
   }
 
   handleSnapshot(m: Message): void {
