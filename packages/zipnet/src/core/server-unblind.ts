@@ -17,7 +17,14 @@ import { UNBLIND_WORKER_SOURCE } from "./unblind-worker.js";
 export function unblindPartial(keys: readonly PadKey[], vectorBytes: number): Uint8Array {
   let acc: Uint8Array = new Uint8Array(vectorBytes);
   for (const k of keys) acc = createCipheriv("aes-128-ctr", k.key, k.iv).update(acc);
-  return new Uint8Array(acc.buffer, acc.byteOffset, acc.byteLength);
+  return own(acc);
+}
+
+/** A view that owns its whole ArrayBuffer, so it can be transferred or kept without pinning a shared slab. */
+function own(b: Uint8Array): Uint8Array {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength
+    ? new Uint8Array(b.buffer, 0, b.byteLength)
+    : b.slice();
 }
 
 /** Key+IV packed 32 bytes per participant: what crosses to a worker. */
@@ -35,7 +42,7 @@ export function unblindPacked(packed: Uint8Array, vectorBytes: number): Uint8Arr
   for (let o = 0; o < packed.length; o += 32) {
     acc = createCipheriv("aes-128-ctr", packed.subarray(o, o + 16), packed.subarray(o + 16, o + 32)).update(acc);
   }
-  return new Uint8Array(acc.buffer, acc.byteOffset, acc.byteLength);
+  return own(acc);
 }
 
 /**
