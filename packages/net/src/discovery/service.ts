@@ -68,6 +68,8 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   private seq = 0n;
   private lastRefresh = -Infinity;
   private timer: NodeJS.Timeout | undefined;
+  /** Targets with an exchange under way (at most one each). */
+  private readonly inflight = new Set<string>();
   private running = false;
 
   constructor(private readonly opts: DiscoveryOptions) {
@@ -94,16 +96,19 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       try {
         const signal = AbortSignal.timeout(this.exchangeTimeoutMs);
         const theirs = decodeList(await f.read({ signal }));
-        await f.write(encodeList(this.table.all()), { signal });
-        await stream.close({ signal });
+        // Reply with what we knew before merging: the initiator already has its own list.
+        const ours = encodeList(this.table.all());
+        // Merge before finishing the stream, so a slow or aborted close still teaches us.
         await this.merge(theirs);
+        await f.write(ours, { signal });
+        await stream.close({ signal });
       } catch (err) {
         this.opts.host.logger.debug({ detail: describeError(err) }, "discovery: inbound exchange failed");
         stream.abort(err instanceof Error ? err : new Error(String(err)));
       }
     });
     await this.refresh();
-    void this.round();
+    this.round();
   }
 
   async stop(): Promise<void> {
@@ -133,30 +138,34 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     const f = framed(stream, MAX_MESSAGE_BYTES, this.opts.host.metrics);
     try {
       await f.write(encodeList(this.table.all()), { signal });
-      const theirs = decodeList(await f.read({ signal }));
+      await this.merge(decodeList(await f.read({ signal })));
       await stream.close({ signal });
-      await this.merge(theirs);
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)));
       throw err;
     }
   }
 
-  private async round(): Promise<void> {
+  // Rounds never wait on exchanges: one unreachable peer (a dial hanging
+  // until its timeout) must not delay gossip with everyone else, nor our own
+  // refresh, or live peers' announcements would expire under us.
+  private round(): void {
     if (!this.running) return;
-    try {
-      this.sweep();
-      if (this.now() - this.lastRefresh >= this.refreshMs) await this.refresh();
-      await Promise.all(
-        this.targets().map((t) =>
-          this.exchangeWith(t).catch((err: unknown) =>
-            this.opts.host.logger.debug({ target: t.toString(), detail: describeError(err) }, "discovery: exchange failed"),
-          ),
-        ),
+    this.sweep();
+    if (this.now() - this.lastRefresh >= this.refreshMs) {
+      this.refresh().catch((err: unknown) =>
+        this.opts.host.logger.warn({ detail: describeError(err) }, "discovery: refreshing our announcement failed"),
       );
-    } finally {
-      if (this.running) this.timer = setTimeout(() => void this.round(), this.intervalMs);
     }
+    for (const t of this.targets()) {
+      const key = t.toString();
+      if (this.inflight.has(key)) continue;
+      this.inflight.add(key);
+      this.exchangeWith(t)
+        .catch((err: unknown) => this.opts.host.logger.debug({ target: key, detail: describeError(err) }, "discovery: exchange failed"))
+        .finally(() => this.inflight.delete(key));
+    }
+    this.timer = setTimeout(() => this.round(), this.intervalMs);
   }
 
   private targets(): Array<PeerId | Multiaddr> {
@@ -206,13 +215,17 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
         this.opts.host.logger.warn({ peer: s.announcement.peerId }, "discovery: announcement with a bad signature dropped");
         continue;
       }
+      const previousAddrs = this.table.get(s.announcement.peerId)?.announcement.addrs;
       const result = this.table.upsert(s, this.now());
       if (result !== "added" && result !== "updated") continue;
       changed = true;
       const peer = toPeer(s);
-      await this.opts.host.libp2p.peerStore
-        .merge(peerIdFromString(peer.peerId), { multiaddrs: peer.addrs.map((a) => multiaddr(a)) })
-        .catch(() => {});
+      // Refreshes mostly repeat the same addresses; peer store writes are not free, so skip those.
+      if (previousAddrs === undefined || previousAddrs.join() !== peer.addrs.join()) {
+        await this.opts.host.libp2p.peerStore
+          .merge(peerIdFromString(peer.peerId), { multiaddrs: peer.addrs.map((a) => multiaddr(a)) })
+          .catch(() => {});
+      }
       if (result === "added") this.opts.host.logger.info({ peer: peer.peerId }, "discovery: peer found");
       this.emit(result === "added" ? "peer:added" : "peer:updated", peer);
     }
