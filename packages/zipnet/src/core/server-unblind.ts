@@ -48,9 +48,9 @@ export function unblindPacked(packed: Uint8Array, vectorBytes: number): Uint8Arr
 /**
  * Bytes of keystream (participants × vector) above which sharding over worker
  * threads pays for the message round trip. Measured with
- * bench/src/zipnet.bench.ts on 2 loaded cores (three runs): at ≤ 2 MiB one
- * thread won every time, at 4 MiB the winner flipped between runs, at
- * ≥ 8 MiB the pool won or tied every time.
+ * bench/src/zipnet.bench.ts on 2 cores under a load average of 10–20 (four
+ * runs): at ≤ 2 MiB one thread won every time; at 4–16 MiB the winner
+ * flipped between runs, the pool winning most often. NB: re-measure idle.
  */
 export const WORKER_CROSSOVER_BYTES = 8 * 1024 * 1024;
 
