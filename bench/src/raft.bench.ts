@@ -11,7 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { LocalNetwork, openDurableStorage, startRaftNode, type RaftNode, type StateMachine } from "../../packages/raft/src/index.js";
+import { LocalNetwork, openDurableStorage, startRaftNode, type RaftNode, type StateMachine } from "@builder/raft";
 import { percentile, report } from "./report.js";
 
 const ENTRY_BYTES = 256;

@@ -8,7 +8,7 @@
 import { createCipheriv, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { availableParallelism } from "node:os";
-import { PadRatchet, UnblindPool, roundParams, unblindPartial, type PadKey } from "../../packages/zipnet/src/index.js";
+import { PadRatchet, UnblindPool, roundParams, unblindPartial, type PadKey } from "@builder/zipnet";
 import { percentile, report } from "./report.js";
 
 const KiB = 1024;
