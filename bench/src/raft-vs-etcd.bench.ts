@@ -22,6 +22,7 @@ import { percentile, report } from "./report.js";
 import { freePort, startEtcdCluster, type EtcdCluster } from "./etcd/cluster.js";
 import { HttpJsonClient } from "./etcd/http-client.js";
 import { runPutLoad, VALUE_BYTES, type LoadResult } from "./etcd/load.js";
+import { describeFsync, etcdFsyncBuckets, fsyncBetween, type FsyncFigure } from "./etcd/fsync-metrics.js";
 
 const NET_DIR = fileURLToPath(new URL("../../packages/net/", import.meta.url));
 const MEMBER_SCRIPT = join(NET_DIR, "test/fixtures/bench-member.ts");
@@ -31,6 +32,8 @@ const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 8000);
 
 interface OurCluster {
   leaderUrl(): Promise<string>;
+  /** WAL fsync latency on the given member since the previous call. */
+  fsync(url: string): Promise<FsyncFigure>;
   stop(): Promise<void>;
 }
 
@@ -59,7 +62,8 @@ async function startOurCluster(size = 3): Promise<OurCluster> {
       secretsHex.map((_, index) => {
         const child = fork(MEMBER_SCRIPT, [], {
           cwd: NET_DIR,
-          execArgv: ["--conditions=source", "--import", "tsx", "--import", "@builder/polyfill"],
+          // BENCH_MEMBER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the members.
+          execArgv: ["--conditions=source", "--import", "tsx", "--import", "@builder/polyfill", ...(process.env["BENCH_MEMBER_NODE_ARGS"]?.split(" ").filter(Boolean) ?? [])],
           env: { ...process.env, BENCH_MEMBER: JSON.stringify({ ...shared, index, httpPort: httpPorts[index], dataDir: join(dir, `m${index}`) }) },
           stdio: ["ignore", "inherit", "inherit", "ipc"],
         });
@@ -89,6 +93,7 @@ async function startOurCluster(size = 3): Promise<OurCluster> {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
+    fsync: (url) => probe.get<FsyncFigure>(`${url}/fsync`),
     async stop() {
       probe.close();
       await stop();
@@ -111,10 +116,15 @@ try {
   console.log(`clusters up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${VALUE_BYTES}-byte values, warm-up ${WARMUP_MS} ms, ${DURATION_MS} ms per point`);
   let allMet = true;
   for (const c of CONCURRENCY) {
+    // The fsync figures cover warm-up and measurement alike (same load).
+    const b0 = await etcdFsyncBuckets(etcdLeader);
     const e = await runPutLoad(etcdLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
+    const etcdFsync = fsyncBetween(b0, await etcdFsyncBuckets(etcdLeader));
+    await ours.fsync(ourLeader);
     const o = await runPutLoad(ourLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
-    console.log(`  etcd c=${c}: ${describe(e)}`);
-    console.log(`  ours c=${c}: ${describe(o)}`);
+    const ourFsync = await ours.fsync(ourLeader);
+    console.log(`  etcd c=${c}: ${describe(e)}; leader WAL ${describeFsync(etcdFsync, true)}`);
+    console.log(`  ours c=${c}: ${describe(o)}; leader WAL ${describeFsync(ourFsync, false)}`);
     const tput = report({
       name: `committee put, 3 members, c=${c}`,
       value: o.writesPerSecond,
