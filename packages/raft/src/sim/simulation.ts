@@ -347,7 +347,8 @@ export function runSimulation(opts: SimOptions): SimResult {
     return false;
   };
   let healed = false;
-  while (q.size > 0 && q.peekTime() <= end) {
+  let crashed: unknown = null;
+  const step = (): void => {
     const { time, value: ev } = q.pop()!;
     now = time;
     if (!healed && now >= opts.chaosMs) {
@@ -448,6 +449,20 @@ export function runSimulation(opts: SimOptions): SimResult {
       }
     }
     checkLeaders();
+  };
+  while (q.size > 0 && q.peekTime() <= end) {
+    try {
+      step();
+    } catch (e) {
+      // An exception from the core is a failure of this schedule, reported with its seed like any other.
+      crashed = e;
+      violate(`exception: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      break;
+    }
+  }
+  if (crashed !== null) {
+    const stats = { completedPuts: 0, completedGets: 0, pendingPuts: 0, maxCommitted, leaders: leaderOfTerm.size, crashes, snapshotsInstalled, messages, converged: false };
+    return { seed: opts.seed, ok: false, violations, faults, history, stats };
   }
 
   // Unfinished puts may or may not have taken effect; unfinished gets observed nothing.
@@ -468,6 +483,30 @@ export function runSimulation(opts: SimOptions): SimResult {
     const prev = byApplied.get(n.applied);
     if (prev && prev.hash !== h) violate(`state machine divergence: ${prev.id} and ${n.id} both applied ${n.applied} but hash ${prev.hash.slice(0, 12)} vs ${h.slice(0, 12)}`);
     if (!prev) byApplied.set(n.applied, { id: n.id, hash: h });
+  }
+
+  // Log Matching (§5.3): two logs with an entry of the same index and term
+  // are identical up to it.
+  const up = [...nodes.values()].filter((n) => n.raw);
+  for (let x = 0; x < up.length; x++) {
+    for (let y = x + 1; y < up.length; y++) {
+      const a = up[x]!.raw!.raft.log;
+      const b = up[y]!.raw!.raft.log;
+      const lo = Math.max(a.firstIndex(), b.firstIndex());
+      let top = Math.min(a.lastIndex(), b.lastIndex());
+      while (top >= lo && a.term(top) !== b.term(top)) top--;
+      if (top < lo) continue;
+      const ea = a.slice(lo, top + 1);
+      const eb = b.slice(lo, top + 1);
+      for (let i = 0; i < ea.length; i++) {
+        const p = ea[i]!;
+        const q = eb[i]!;
+        if (p.term !== q.term || p.kind !== q.kind || dataKey(p) !== dataKey(q)) {
+          violate(`log matching: ${up[x]!.id} and ${up[y]!.id} agree at index ${top} but differ at ${p.index} (terms ${p.term} vs ${q.term})`);
+          break;
+        }
+      }
+    }
   }
 
   // Liveness after healing: a quiet period must end with one leader and every member caught up.
