@@ -112,9 +112,10 @@ export function runSimulation(opts: SimOptions): SimResult {
   };
 
   // Per-run network character, so the schedules cover calm and hostile links.
-  const dropRate = rng.pick([0, 0.01, 0.05, 0.15]);
-  const dupRate = rng.pick([0, 0.02, 0.08]);
-  const maxDelay = rng.pick([2, 10, 40]);
+  let dropRate = rng.pick([0, 0.01, 0.05, 0.15]);
+  let dupRate = rng.pick([0, 0.02, 0.08]);
+  let maxDelay = rng.pick([2, 10, 40]);
+  let longDelayRate = 0.05;
   const faultEvery = rng.pick([60, 150, 400]);
   log(`network drop=${dropRate} dup=${dupRate} delay=1..${maxDelay}ms faultEvery~${faultEvery}ms`);
 
@@ -138,7 +139,7 @@ export function runSimulation(opts: SimOptions): SimResult {
       const copies = rng.chance(dupRate) ? 2 : 1;
       for (let i = 0; i < copies; i++) {
         // A few messages take the long way round, which reorders them.
-        const delay = rng.chance(0.05) ? rng.range(maxDelay, maxDelay * 4) : rng.range(1, maxDelay);
+        const delay = rng.chance(longDelayRate) ? rng.range(maxDelay, maxDelay * 4) : rng.range(1, maxDelay);
         q.push(now + delay, { kind: "deliver", msg: m, senderIncarnation: sender.incarnation });
       }
     },
@@ -358,7 +359,13 @@ export function runSimulation(opts: SimOptions): SimResult {
         n.stalledUntil = 0;
         n.crashArmed = false;
       }
-      log("heal everything; quiet period");
+      // Liveness needs broadcast time well below the election timeout (Raft
+      // §5.6), so the quiet period also ends loss, duplication and long delays.
+      dropRate = 0;
+      dupRate = 0;
+      maxDelay = Math.min(maxDelay, 10);
+      longDelayRate = 0;
+      log("heal everything (partitions, stalls, loss, long delays); quiet period");
     }
     switch (ev.kind) {
       case "tick": {
@@ -389,6 +396,9 @@ export function runSimulation(opts: SimOptions): SimResult {
           break;
         }
         if (deferIfStalled(n, ev)) break;
+        if (process.env.SIM_TRACE && m.type !== "heartbeat" && m.type !== "heartbeatResp") {
+          log(`${m.type} ${m.from}->${m.to} t${m.term} i${m.index} lt${m.logTerm}${m.reject ? " REJECT" : ""}${m.entries.length ? ` [${m.entries.map((e) => `${e.index}:${e.term}`).join(",")}]` : ""} | ${m.to} was ${n.raw.raft.role}/t${n.raw.raft.term}`);
+        }
         n.raw.step(m);
         n.process();
         if (m.type === "snapshot" && sender?.raw && sender.incarnation === ev.senderIncarnation) {
@@ -524,7 +534,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   // §4.2.3); that configuration only promises safety.
   const livenessExpected = tuning.preVote || tuning.checkQuorum || !replaced;
   if (!converged && livenessExpected) {
-    const state = [...nodes.values()].map((n) => `${n.id}:${n.raw ? `${n.raw.raft.role}/t${n.raw.raft.term}/applied ${n.applied}` : "down"}`).join(" ");
+    const state = [...nodes.values()].map((n) => `${n.id}:${n.raw ? `${n.raw.raft.role}/t${n.raw.raft.term}/applied ${n.applied}/commit ${n.raw.raft.log.committed}/last ${n.raw.raft.log.lastIndex()}/voters ${n.raw.raft.voters.join(",")}${n.raw.raft.learners.length ? `+${n.raw.raft.learners.join(",")}` : ""}` : "down"}`).join(" ");
     violate(`liveness: ${opts.quietMs}ms after healing the group has not converged (${state})`);
   }
 
