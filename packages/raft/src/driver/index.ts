@@ -1,4 +1,5 @@
-export { startRaftNode, type RaftNode, type RaftNodeOptions, type RaftNodeStorage, type ProposeOptions, type ProposeResult, type TimeoutOptions } from "./raft-node.js";
+export { startRaftNode } from "./raft-node.js";
+export type { RaftNode, RaftNodeOptions, RaftNodeStorage, ProposeOptions, ProposeResult, TimeoutOptions } from "./api.js";
 export type { RaftTransport } from "./transport.js";
 export { LocalNetwork, type LocalNetworkOptions } from "./local-transport.js";
 export { RaftDriverError, type DriverErrorCode } from "./errors.js";

@@ -4,119 +4,19 @@
 // is being persisted into the next one, so many proposals share one fsync.
 
 import { performance } from "node:perf_hooks";
-import { decodeConfChange, encodeConfChange } from "../codec.js";
+import { decodeConfChange } from "../codec.js";
 import { createRawNode } from "../core/raw-node.js";
 import { ProposalDroppedError } from "../errors.js";
-import type {
-  ConfChange,
-  ConfState,
-  Entry,
-  LogStorage,
-  Message,
-  NodeId,
-  RaftMetrics,
-  RaftStatus,
-  RandomInt,
-  RawNode,
-  Ready,
-  Snapshot,
-  StateMachine,
-} from "../types.js";
-import type { PersistableReady } from "../storage/durable-storage.js";
+import type { ConfChange, ConfState, Entry, Message, NodeId, RaftMetrics, RaftStatus, RawNode, Ready, Snapshot, StateMachine } from "../types.js";
+import type { ProposeOptions, RaftNode, RaftNodeOptions, RaftNodeStorage, TimeoutOptions } from "./api.js";
 import { DedupeTable } from "./dedupe.js";
-import { decodeCommand, decodeSnapshotData, encodeCommand, encodeSnapshotData, type RequestId } from "./envelope.js";
-import { invalidDriverOption, outcomeUnknown, overwritten, RaftDriverError, stopped, timeout } from "./errors.js";
+import { decodeCommand, decodeSnapshotData, encodeCommand, encodeSnapshotData } from "./envelope.js";
+import { invalidDriverOption, outcomeUnknown, RaftDriverError, stopped } from "./errors.js";
 import { silentRaftLogger, type RaftLogger } from "./logger.js";
+import { PendingProposals, type ProposeResult } from "./proposals.js";
+import { PendingReads } from "./reads.js";
 import type { RaftTransport } from "./transport.js";
 import { Waiters, type WhenCondition } from "./waiters.js";
-
-/** What the driver needs from storage; DurableStorage implements it. */
-export interface RaftNodeStorage extends LogStorage {
-  isEmpty(): boolean;
-  bootstrap(conf: ConfState, stateMachineSnapshot: Uint8Array): void;
-  save(rd: PersistableReady): Promise<void>;
-  setConfState(conf: ConfState): void;
-  createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot;
-  close(): void;
-}
-
-export interface RaftNodeOptions<R> {
-  readonly id: NodeId;
-  /** Founding voters (this member included). Only used when `storage` is empty; pass [] for a member that joins an existing group as a learner. */
-  readonly peers: readonly NodeId[];
-  readonly storage: RaftNodeStorage;
-  readonly stateMachine: StateMachine<R>;
-  readonly transport: RaftTransport;
-  readonly tickMs: number;
-  readonly electionTick: number;
-  readonly heartbeatTick: number;
-  readonly random: RandomInt;
-  readonly metrics?: RaftMetrics;
-  readonly logger?: RaftLogger;
-  /** Take a snapshot (and compact) every this many applied entries; 0 disables. Default 10,000. */
-  readonly snapshotEvery?: number;
-  readonly preVote?: boolean;
-  readonly checkQuorum?: boolean;
-  readonly maxInflight?: number;
-  readonly maxMsgBytes?: number;
-  readonly leaseRead?: boolean;
-  /** Clients remembered by the request-id dedupe table. Default 10,000. */
-  readonly maxDedupeClients?: number;
-  /** Default timeout of read(), when() and membership calls. Default 20 election timeouts. */
-  readonly defaultTimeoutMs?: number;
-}
-
-export interface ProposeOptions {
-  /** Makes a retried proposal apply at most once; the retry resolves with the first result. */
-  readonly requestId?: RequestId;
-}
-
-export interface ProposeResult<R> {
-  readonly term: number;
-  readonly index: number;
-  readonly result: R;
-}
-
-export interface TimeoutOptions {
-  readonly timeoutMs?: number;
-}
-
-export interface RaftNode<R> {
-  readonly id: NodeId;
-  /** Resolves once the command is committed and applied here, with the state machine's return value. */
-  propose(data: Uint8Array, opts?: ProposeOptions): Promise<ProposeResult<R>>;
-  /** Linearizable read barrier (ReadIndex): resolves once this member has applied everything committed when the read started. */
-  read(opts?: TimeoutOptions): Promise<{ index: number }>;
-  when(cond: WhenCondition, opts?: TimeoutOptions): Promise<RaftStatus>;
-  status(): RaftStatus;
-  /** Starts an election here now (operator action); rejects if this member cannot campaign. */
-  campaign(): Promise<void>;
-  transferLeadership(to: NodeId, opts?: TimeoutOptions): Promise<RaftStatus>;
-  /** Swaps voter `remove` for `add` (see ConfChange "replaceVoter"); resolves once `add` is a voter here. */
-  replaceMember(remove: NodeId, add: NodeId, opts?: TimeoutOptions): Promise<ConfState>;
-  addLearner(id: NodeId, opts?: TimeoutOptions): Promise<ConfState>;
-  promote(id: NodeId, opts?: TimeoutOptions): Promise<ConfState>;
-  removeMember(id: NodeId, opts?: TimeoutOptions): Promise<ConfState>;
-  stop(): Promise<void>;
-}
-
-interface PendingProposal {
-  readonly term: number;
-  readonly t0: number;
-  readonly resolve: (r: ProposeResult<unknown>) => void;
-  readonly reject: (e: unknown) => void;
-}
-
-interface PendingRead {
-  index: number;
-  /** drainInputs() round in which the core got the request (-1: not yet). */
-  round: number;
-  readonly resolve: (r: { index: number }) => void;
-  readonly reject: (e: unknown) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
 function positiveInt(name: string, v: number | undefined, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
@@ -147,10 +47,8 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   private stoppedFlag = false;
   private readonly ticker: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
-  private readonly proposals = new Map<number, PendingProposal>();
-  private readonly reads = new Map<string, PendingRead>();
-  private readonly readsAwaitingApply: PendingRead[] = [];
-  private readSeq = 0;
+  private readonly proposals: PendingProposals;
+  private readonly reads: PendingReads;
   private round = 0;
 
   constructor(o: RaftNodeOptions<R>) {
@@ -165,6 +63,8 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     this.snapshotEvery = positiveInt("snapshotEvery", o.snapshotEvery, 10_000, 0);
     this.defaultTimeoutMs = positiveInt("defaultTimeoutMs", o.defaultTimeoutMs, 20 * electionTick * tickMs);
     this.dedupe = new DedupeTable(new Map(), positiveInt("maxDedupeClients", o.maxDedupeClients, 10_000));
+    this.proposals = new PendingProposals(this.metrics);
+    this.reads = new PendingReads(o.id);
 
     if (this.storage.isEmpty() && o.peers.length > 0) {
       const voters = o.peers.includes(o.id) ? [...o.peers] : [...o.peers, o.id];
@@ -215,34 +115,16 @@ class RaftNodeImpl<R> implements RaftNode<R> {
 
   read(opts: TimeoutOptions = {}): Promise<{ index: number }> {
     if (this.stoppedFlag) return Promise.reject(stopped(this.id, "read"));
-    const ms = opts.timeoutMs ?? this.defaultTimeoutMs;
-    const ctx = new TextEncoder().encode(`${this.id}/read/${++this.readSeq}`);
-    const key = hex(ctx);
-    return new Promise((resolve, reject) => {
-      const pr: PendingRead = {
-        index: -1,
-        round: -1,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.reads.delete(key);
-          const i = this.readsAwaitingApply.indexOf(pr);
-          if (i >= 0) this.readsAwaitingApply.splice(i, 1);
-          reject(timeout("a ReadIndex confirmation", ms, { id: this.id, leader: this.raw.status().leader }));
-        }, ms),
-      };
-      this.reads.set(key, pr);
-      this.enqueue(() => {
-        pr.round = this.round;
-        try {
-          this.raw.readIndex(ctx);
-        } catch (err) {
-          clearTimeout(pr.timer);
-          this.reads.delete(key);
-          reject(err);
-        }
-      });
+    const r = this.reads.start(opts.timeoutMs ?? this.defaultTimeoutMs, () => this.raw.status().leader);
+    this.enqueue(() => {
+      r.issued(this.round);
+      try {
+        this.raw.readIndex(r.context);
+      } catch (err) {
+        r.failed(err);
+      }
     });
+    return r.promise;
   }
 
   when(cond: WhenCondition, opts: TimeoutOptions = {}): Promise<RaftStatus> {
@@ -310,10 +192,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
           reject(err);
           return;
         }
-        // A reused index means our earlier entry there was truncated away.
-        const prev = this.proposals.get(at.index);
-        if (prev) this.failProposal(prev, overwritten(at.index, prev.term, at.term, this.raw.status().leader), "overwritten");
-        this.proposals.set(at.index, { term: at.term, t0, resolve, reject });
+        this.proposals.add(at, t0, resolve, reject, this.raw.status().leader);
       }, reject);
     });
   }
@@ -400,51 +279,12 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     // 3. apply.
     if (rd.snapshot && rd.snapshot.meta.index > this.applied) this.installSnapshot(rd.snapshot);
     for (const e of rd.committedEntries) this.applyEntry(e);
-    for (const rs of rd.readStates) {
-      const pr = this.reads.get(hex(rs.context));
-      if (!pr) continue;
-      this.reads.delete(hex(rs.context));
-      pr.index = rs.index;
-      this.readsAwaitingApply.push(pr);
-    }
-    if (rd.softState) this.abortUnconfirmedReads(rd.softState.leader);
+    this.reads.confirm(rd.readStates);
+    if (rd.softState) this.reads.abortUnconfirmed(rd.softState.leader, this.round);
     // 4. advance.
     this.raw.advance(rd);
     for (const m of rd.messages) if (m.type === "snapshot") this.raw.reportSnapshot(m.to, true);
-    this.settleReads();
-  }
-
-  /**
-   * A ReadIndex request not yet confirmed when the leader changes may have
-   * died with the old leader's pending queue; fail it now (retryable) rather
-   * than at its timeout. Confirmed reads stay valid: their index was committed.
-   */
-  private abortUnconfirmedReads(leader: NodeId | null): void {
-    for (const [key, pr] of this.reads) {
-      // Requests handed to the core in this round were issued under the new leadership.
-      if (pr.round < 0 || pr.round === this.round) continue;
-      clearTimeout(pr.timer);
-      this.reads.delete(key);
-      pr.reject(
-        new RaftDriverError(
-          "RAFT_READ_ABORTED",
-          `Read on ${this.id} aborted: leadership changed before the read index was confirmed${leader ? ` (leader now ${leader})` : " (no leader yet)"}; retry the read.`,
-          { id: this.id, leader },
-          true,
-        ),
-      );
-    }
-  }
-
-  private settleReads(): void {
-    for (let i = 0; i < this.readsAwaitingApply.length; ) {
-      const pr = this.readsAwaitingApply[i]!;
-      if (pr.index <= this.applied) {
-        clearTimeout(pr.timer);
-        this.readsAwaitingApply.splice(i, 1);
-        pr.resolve({ index: pr.index });
-      } else i++;
-    }
+    this.reads.settle(this.applied);
   }
 
   private applyEntry(e: Entry): void {
@@ -478,18 +318,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     }
     this.applied = e.index;
     this.metrics.appliedIndex?.(e.index);
-    const p = this.proposals.get(e.index);
-    if (!p) return;
-    this.proposals.delete(e.index);
-    if (p.term !== e.term) {
-      this.failProposal(p, overwritten(e.index, p.term, e.term, this.raw.status().leader), "overwritten");
-    } else if (failure) {
-      this.failProposal(p, failure, "applyFailed");
-    } else {
-      this.metrics.proposalCommitted?.();
-      this.metrics.commitLatencySeconds?.((performance.now() - p.t0) / 1000);
-      p.resolve({ term: e.term, index: e.index, result });
-    }
+    this.proposals.applied(e, result, failure, this.raw.status().leader);
   }
 
   private installSnapshot(snap: Snapshot): void {
@@ -497,13 +326,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     this.restore(snap);
     this.applied = snap.meta.index;
     this.lastSnapshotIndex = snap.meta.index;
-    // Our entries up to the snapshot were replaced wholesale; which of them committed is not knowable here.
-    for (const [index, p] of this.proposals) {
-      if (index <= snap.meta.index) {
-        this.proposals.delete(index);
-        this.failProposal(p, outcomeUnknown(index, `a snapshot up to index ${snap.meta.index} replaced this member's log`), "unknown");
-      }
-    }
+    this.proposals.replacedBySnapshot(snap.meta.index);
     this.metrics.appliedIndex?.(snap.meta.index);
     this.metrics.snapshotInstalled?.((performance.now() - t0) / 1000);
     this.log.info({ id: this.id, index: snap.meta.index, term: snap.meta.term }, "installed snapshot");
@@ -526,22 +349,10 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     this.log.debug({ id: this.id, index: this.applied }, "snapshot taken");
   }
 
-  private failProposal(p: PendingProposal, err: unknown, reason: string): void {
-    this.metrics.proposalFailed?.(reason);
-    p.reject(err);
-  }
-
   private failAll(err: RaftDriverError): void {
-    for (const [index, p] of this.proposals) {
-      this.failProposal(p, err.code === "RAFT_STOPPED" && err.temporary ? outcomeUnknown(index, `node ${this.id} stopped before it was applied`) : err, "stopped");
-    }
-    this.proposals.clear();
-    for (const pr of [...this.reads.values(), ...this.readsAwaitingApply]) {
-      clearTimeout(pr.timer);
-      pr.reject(err);
-    }
-    this.reads.clear();
-    this.readsAwaitingApply.length = 0;
+    // A graceful stop leaves appended proposals undecided (they may still commit elsewhere); a halt reports its cause.
+    this.proposals.failAll((index) => (err.temporary ? outcomeUnknown(index, `node ${this.id} stopped before it was applied`) : err));
+    this.reads.failAll(err);
     // Proposals still queued never reached the core: nothing was appended, so they fail plainly.
     const inputs = this.inputs;
     this.inputs = [];
