@@ -97,7 +97,8 @@ export class DurableStorage implements LogStorage {
    */
   async save(rd: PersistableReady): Promise<void> {
     const recs: WalRecord[] = [];
-    if (rd.snapshot && rd.snapshot.meta.index > this.memory.snapshot().meta.index) {
+    const installed = rd.snapshot !== null && rd.snapshot.meta.index > this.memory.snapshot().meta.index;
+    if (rd.snapshot && installed) {
       // The file must be durable before the WAL marker refers to it.
       this.store.save(rd.snapshot);
       recs.push({ type: "snapshotMarker", index: rd.snapshot.meta.index, term: rd.snapshot.meta.term });
@@ -108,7 +109,9 @@ export class DurableStorage implements LogStorage {
     this.wal.append(recs);
     if (rd.entries.length) this.memory.append(rd.entries);
     if (rd.hardState) this.memory.setHardState(rd.hardState);
-    if (rd.mustSync) {
+    // A snapshot's marker is synced too, even if the core did not ask: the
+    // follower acknowledges the snapshot right after this returns.
+    if (rd.mustSync || installed) {
       const t0 = performance.now();
       await this.wal.sync();
       this.metrics?.fsyncLatencySeconds?.((performance.now() - t0) / 1000);
