@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -7,7 +7,15 @@ import { openDurableStorage } from "../src/storage/durable-storage.js";
 import { SnapshotStore } from "../src/storage/snapshot-store.js";
 import type { Entry, HardState, Snapshot } from "../src/types.js";
 
-const tmpDir = (): string => fs.mkdtempSync(join(os.tmpdir(), "durable-test-"));
+const created: string[] = [];
+const tmpDir = (): string => {
+  const d = fs.mkdtempSync(join(os.tmpdir(), "durable-test-"));
+  created.push(d);
+  return d;
+};
+after(() => {
+  for (const d of created) fs.rmSync(d, { recursive: true, force: true });
+});
 const entry = (index: number, term = 1): Entry => ({ index, term, kind: "normal", data: new TextEncoder().encode(`e${index}`) });
 const range = (from: number, to: number, term = 1): Entry[] => Array.from({ length: to - from + 1 }, (_, i) => entry(from + i, term));
 const conf = { voters: ["a", "b", "c"], learners: [] };

@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -7,7 +7,15 @@ import { SnapshotStore } from "../src/storage/snapshot-store.js";
 import type { RaftStorageError } from "../src/storage/errors.js";
 import type { Snapshot } from "../src/types.js";
 
-const tmpDir = (): string => fs.mkdtempSync(join(os.tmpdir(), "snap-test-"));
+const created: string[] = [];
+const tmpDir = (): string => {
+  const d = fs.mkdtempSync(join(os.tmpdir(), "snap-test-"));
+  created.push(d);
+  return d;
+};
+after(() => {
+  for (const d of created) fs.rmSync(d, { recursive: true, force: true });
+});
 const snap = (index: number, term = 1, text = `state@${index}`): Snapshot => ({
   meta: { index, term, conf: { voters: ["a", "b", "c"], learners: ["d"] } },
   data: new TextEncoder().encode(text),

@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -10,7 +10,15 @@ import { decodePayload, encodeRecord, readFrame, type WalRecord } from "../src/s
 import { crc32c } from "../src/storage/crc32c.js";
 import type { Entry, HardState } from "../src/types.js";
 
-const tmpDir = (): string => fs.mkdtempSync(join(os.tmpdir(), "wal-test-"));
+const created: string[] = [];
+const tmpDir = (): string => {
+  const d = fs.mkdtempSync(join(os.tmpdir(), "wal-test-"));
+  created.push(d);
+  return d;
+};
+after(() => {
+  for (const d of created) fs.rmSync(d, { recursive: true, force: true });
+});
 const entry = (index: number, term = 1, data = `e${index}`): Entry => ({ index, term, kind: "normal", data: new TextEncoder().encode(data) });
 const entries = (from: number, to: number, term = 1): Entry[] => Array.from({ length: to - from + 1 }, (_, i) => entry(from + i, term));
 const segFiles = (dir: string): string[] => fs.readdirSync(dir).filter((n) => n.endsWith(".wal")).sort();
