@@ -11,3 +11,6 @@ export * from "./core/aggregate.js";
 export * from "./core/server-unblind.js";
 export * from "./core/finalize.js";
 export * from "./machine.js";
+export * from "./metrics.js";
+export * from "./node.js";
+export * from "./client.js";

@@ -34,20 +34,7 @@ import {
 } from "./proto.js";
 import { finalizeRound } from "./core/finalize.js";
 
-/**
- * Structurally identical to @builder/raft's ApplyContext / StateMachine
- * (packages/raft/src/types.ts). Declared locally because @builder/raft's index
- * does not export them yet; switch to `import type` from "@builder/raft" once it does.
- */
-export interface ApplyContext {
-  readonly index: number;
-  readonly term: number;
-}
-export interface StateMachine<R = unknown> {
-  apply(command: Uint8Array, ctx: ApplyContext): R;
-  snapshot(): Uint8Array;
-  restore(data: Uint8Array): void;
-}
+import type { StateMachine, ApplyContext } from "@builder/raft";
 
 export type CommandType = Command["type"];
 

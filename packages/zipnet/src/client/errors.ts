@@ -1,0 +1,14 @@
+export type ZipnetClientErrorCode = "ZIPNET_CLIENT_CONFIG" | "ZIPNET_CLIENT_REGISTRATION" | "ZIPNET_CLIENT_CLOSED";
+
+/** A client-facade failure; `temporary` says whether retrying the same call may succeed. */
+export class ZipnetClientError extends Error {
+  override readonly name = "ZipnetClientError";
+  constructor(
+    readonly code: ZipnetClientErrorCode,
+    message: string,
+    readonly fields: Readonly<Record<string, string | number | boolean>> = {},
+    readonly temporary = false,
+  ) {
+    super(message);
+  }
+}

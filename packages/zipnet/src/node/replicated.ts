@@ -1,0 +1,151 @@
+// The committee's state machine as the node runs it: ZipnetMachine plus what
+// is derived from the same committed entries — the public collections and
+// each client's ratchet anchor. Everything here is a function of the log, so
+// every member numbers collection entries identically (quorum reads compare
+// them) and restore() rebuilds them from the snapshot.
+import { CollectionLog } from "@builder/net";
+import type { ApplyContext, StateMachine } from "@builder/raft";
+import { Reader, Writer } from "../bytes.js";
+import { ZipnetError } from "../errors.js";
+import { ZipnetMachine, type ApplyResult } from "../machine.js";
+import {
+  decodeCommand,
+  encodeBroadcastRecord,
+  encodeLiveRound,
+  type ClientId,
+  type Command,
+  type ServerId,
+} from "../proto.js";
+import type { ZipnetCollection } from "./ids.js";
+
+const SNAPSHOT_VERSION = 1;
+const REGISTRY_ENTRY = (id: string, publicKey: Uint8Array): Uint8Array => new Writer().raw(Buffer.from(id, "hex")).raw(publicKey).finish();
+
+/** One applied command, decoded, with the machine's verdict. */
+export interface AppliedCommand {
+  readonly index: number;
+  readonly command: Command | null;
+  readonly result: ApplyResult;
+}
+
+export class ReplicatedZipnet implements StateMachine<ApplyResult> {
+  readonly machine = new ZipnetMachine();
+  readonly logs: Readonly<Record<ZipnetCollection, CollectionLog>>;
+  /** First round whose LiveRound listed each client: both sides anchor their PadRatchets there. */
+  private anchors = new Map<ClientId, number>();
+  /** Servers whose partial for the live round is committed (for the stall report). */
+  private partialsIn = new Set<ServerId>();
+  private listeners: ((a: AppliedCommand) => void)[] = [];
+
+  constructor(collections: Readonly<Record<ZipnetCollection, Uint8Array>>) {
+    this.logs = {
+      broadcasts: new CollectionLog(collections.broadcasts),
+      liveRound: new CollectionLog(collections.liveRound),
+      clientRegistry: new CollectionLog(collections.clientRegistry),
+      serverRegistry: new CollectionLog(collections.serverRegistry),
+    };
+  }
+
+  /** Runs inside apply, after the collections were appended. */
+  onApplied(l: (a: AppliedCommand) => void): () => void {
+    this.listeners.push(l);
+    return () => {
+      this.listeners = this.listeners.filter((x) => x !== l);
+    };
+  }
+
+  anchorOf(client: ClientId): number | undefined {
+    return this.anchors.get(client);
+  }
+
+  partialsCommitted(): ReadonlySet<ServerId> {
+    return this.partialsIn;
+  }
+
+  apply(data: Uint8Array, ctx: ApplyContext): ApplyResult {
+    const result = this.machine.apply(data, ctx);
+    let command: Command | null = null;
+    if (result.status === "accepted") {
+      command = decodeCommand(data);
+      switch (command.type) {
+        case "openRound": {
+          const live = command.live;
+          this.partialsIn = new Set();
+          for (const c of live.clients) if (!this.anchors.has(c)) this.anchors.set(c, live.round);
+          this.logs.liveRound.append(monotone(this.logs.liveRound, live.slot), encodeLiveRound(live));
+          break;
+        }
+        case "submitPartial":
+          this.partialsIn.add(command.partial.serverId);
+          break;
+        case "registerClient":
+          this.logs.clientRegistry.append(0, REGISTRY_ENTRY(command.client.id, command.client.publicKey));
+          break;
+        case "registerServer":
+          this.logs.serverRegistry.append(0, REGISTRY_ENTRY(command.server.id, command.server.publicKey));
+          break;
+        case "submitAggregate":
+          break;
+      }
+      if (result.finalized) this.logs.broadcasts.append(monotone(this.logs.broadcasts, result.finalized.slot), encodeBroadcastRecord(result.finalized));
+    } else if (result.status === "ignored") {
+      command = decodeCommand(data);
+    }
+    const applied = { index: ctx.index, command, result };
+    for (const l of this.listeners) l(applied);
+    return result;
+  }
+
+  snapshot(): Uint8Array {
+    const w = new Writer().u8(SNAPSHOT_VERSION).bytes(this.machine.snapshot());
+    const anchors = [...this.anchors.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    w.u32(anchors.length);
+    for (const [c, r] of anchors) w.raw(Buffer.from(c, "hex")).u64(r);
+    const partials = [...this.partialsIn].sort();
+    w.u32(partials.length);
+    for (const s of partials) w.raw(Buffer.from(s, "hex"));
+    return w.finish();
+  }
+
+  restore(data: Uint8Array): void {
+    const r = new Reader(data, "ZipnetNodeSnapshot");
+    const v = r.u8("version");
+    if (v !== SNAPSHOT_VERSION) throw new ZipnetError("ZIPNET_SNAPSHOT_INVALID", "unknown zipnet node snapshot version.", { expected: SNAPSHOT_VERSION, got: v });
+    this.machine.restore(r.bytes("machine", 1 << 30));
+    const n = r.u32("anchors.count");
+    r.limit("anchors.count", n, 1 << 20);
+    const anchors = new Map<ClientId, number>();
+    for (let i = 0; i < n; i++) anchors.set(Buffer.from(r.raw(32, "anchor.client")).toString("hex"), r.u64("anchor.round"));
+    const np = r.u32("partials.count");
+    r.limit("partials.count", np, 64);
+    const partialsIn = new Set<ServerId>();
+    for (let i = 0; i < np; i++) partialsIn.add(Buffer.from(r.raw(32, "partial.server")).toString("hex"));
+    r.end();
+    this.anchors = anchors;
+    this.partialsIn = partialsIn;
+    // The collections restart from what the snapshot still holds (older entries were served before).
+    for (const log of Object.values(this.logs)) log.reset();
+    for (const c of this.machine.clientRegistry()) this.logs.clientRegistry.append(0, REGISTRY_ENTRY(c.id, c.publicKey));
+    for (const s of this.machine.serverRegistry()) this.logs.serverRegistry.append(0, REGISTRY_ENTRY(s.id, s.publicKey));
+    const live = this.machine.liveRound();
+    for (const rec of this.machine.broadcasts(0)) this.logs.broadcasts.append(rec.slot, encodeBroadcastRecord(rec));
+    if (live) this.logs.liveRound.append(live.slot, encodeLiveRound(live));
+  }
+}
+
+/**
+ * Collections refuse a slot below their last one; a new leader whose clock
+ * runs behind may stamp an earlier slot, and apply must not throw on that.
+ */
+function monotone(log: CollectionLog, slot: number): number {
+  return Math.max(slot, log.lastSlot ?? 0);
+}
+
+/** Decodes a registry collection entry (id ‖ X25519 public key). */
+export function decodeRegistryEntry(b: Uint8Array): { id: string; publicKey: Uint8Array } {
+  const r = new Reader(b, "RegistryEntry");
+  const id = Buffer.from(r.raw(32, "id")).toString("hex");
+  const publicKey = r.raw(32, "publicKey");
+  r.end();
+  return { id, publicKey };
+}

@@ -1,0 +1,300 @@
+// A zipnet server: a voting member of the zipnet committee. It registers its
+// X25519 key, opens rounds while it leads, computes its partial over each
+// committed aggregate, serves the public collections and client
+// registration. start/stop register and remove every handler.
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  guardProtocol,
+  serveCollection,
+  silentLogger,
+  startCommittee,
+  type Committee,
+  type CollectionServer,
+  type NetLogger,
+  type TicketClaims,
+  type TicketGuard,
+} from "@builder/net";
+import type { LatticeConfig } from "@builder/lattice-config";
+import { describeError } from "./describe.js";
+import { PadRatchet, sharedSecret } from "../core/keys.js";
+import { computePartial, type UnblindPool } from "../core/server-unblind.js";
+import type { ApplyResult } from "../machine.js";
+import { ZIPNET_METRICS as M, type ZipnetMetricsSink } from "../metrics.js";
+import { clientIdOf, encodeCommand, serverIdOf, X25519_KEY_BYTES, type ClientId, type Command, type PartialUnblind } from "../proto.js";
+import { zipnetIds, ZIPNET_COLLECTIONS, type ZipnetIds } from "./ids.js";
+import { ReplicatedZipnet, type AppliedCommand } from "./replicated.js";
+import { nextRound } from "./round-opener.js";
+import { serverKeyFromPeerSecret } from "./server-keys.js";
+import { encodeVerdict } from "./wire.js";
+
+export interface ZipnetServerOptions {
+  config: LatticeConfig;
+  /** `ZIPNET_SECRET_FILE` content: peer identity and (derived) the X25519 key. */
+  secret: Uint8Array;
+  /** `ZIPNET_COMMITTEE_SECRET_FILE` content. */
+  committeeSecret: Uint8Array;
+  /** Peer ids of the three servers (the voters), this one included. */
+  members: readonly string[];
+  bootstrap?: readonly string[];
+  listen?: string[];
+  dataDir: string;
+  /** Checks the lattice read ticket of readers, registering clients and the aggregator. */
+  verifyTicket: (token: string) => Promise<TicketClaims>;
+  /** Raft timing; the defaults suit loopback and LAN. */
+  raft?: { tickMs?: number; electionTick?: number; heartbeatTick?: number; snapshotEvery?: number };
+  /** Shards large partials across worker threads (optional). */
+  pool?: UnblindPool | null;
+  logger?: NetLogger;
+  metrics?: ZipnetMetricsSink;
+  /** Label for `zipnet_server_up{member}`. */
+  member?: string;
+  nowMs?: () => number;
+}
+
+export interface ZipnetServer {
+  readonly peerId: string;
+  readonly multiaddrs: readonly string[];
+  readonly serverId: string;
+  readonly committee: Committee<ApplyResult>;
+  readonly state: ReplicatedZipnet;
+  readonly ids: ZipnetIds;
+  /** Every command this member applied, in log order (synchronously, inside apply). */
+  onApplied(l: (a: AppliedCommand) => void): () => void;
+  stop(): Promise<void>;
+}
+
+/** How often the node checks its round timers; a fraction of the shortest period. */
+const tickMsFor = (periodMs: number): number => Math.max(10, Math.min(100, Math.floor(periodMs / 10)));
+
+export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetServer> {
+  const ids = zipnetIds(o.config);
+  const logger = o.logger ?? silentLogger;
+  const metrics = o.metrics;
+  const now = o.nowMs ?? Date.now;
+  const memberLabel = { member: o.member ?? "server" };
+  const key = serverKeyFromPeerSecret(o.secret);
+  const serverId = serverIdOf(key.publicKey);
+  const state = new ReplicatedZipnet(ids.collections);
+
+  // Node-local timing of the live round (apply order, this member's clock).
+  const openedAt = new Map<number, number>();
+  let stalledReported = 0;
+  const ratchets = new Map<ClientId, PadRatchet>();
+  const partials = new Map<number, PartialUnblind>();
+  const inFlight = new Set<number>();
+  let running = true;
+
+  state.onApplied((a) => {
+    const r = a.result;
+    if (r.status === "rejected") metrics?.inc(M.commandsRejected, { reason: r.reason });
+    if (r.status !== "accepted" || !a.command) return;
+    if (a.command.type === "openRound") {
+      const round = a.command.live.round;
+      const prev = openedAt.get(round - 1);
+      if (prev !== undefined && !state.machine.broadcasts(round - 1).some((b) => b.round === round - 1)) metrics?.inc(M.roundsAbandoned);
+      openedAt.clear();
+      openedAt.set(round, now());
+      partials.clear();
+      metrics?.set(M.liveRound, round);
+    }
+    if (r.finalized) {
+      const t0 = openedAt.get(r.finalized.round);
+      if (t0 !== undefined) metrics?.observe?.(M.roundCommitLatency, (now() - t0) / 1000);
+      metrics?.inc(M.broadcastsAppended);
+      if (stalledReported === r.finalized.round) logger.info({ round: r.finalized.round }, "zipnet: stalled round finalized");
+      metrics?.set(M.roundStalled, 0);
+    }
+    if (a.command.type === "submitAggregate") {
+      const round = a.command.aggregate.round;
+      // Out of apply: the partial costs a CTR pass per participant.
+      setImmediate(() => void contributePartial(round));
+    }
+  });
+
+  const committee = await startCommittee<ApplyResult>({
+    organism: "zipnet",
+    groupId: ids.groupId,
+    secret: o.secret,
+    committeeSecret: o.committeeSecret,
+    members: o.members,
+    ...(o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+    ...(o.listen ? { listen: o.listen } : {}),
+    dataDir: o.dataDir,
+    stateMachine: state,
+    ...(o.raft ? { raft: o.raft } : {}),
+    discovery: { announce: ZIPNET_COLLECTIONS.map((c) => ids.collections[c]) },
+    // Aggregates and partials are whole vectors: room for the archival maximum.
+    maxProposalBytes: 8 * 1024 * 1024,
+    ...(metrics ? { metrics } : {}),
+    logger,
+  });
+  const stops: (() => Promise<unknown>)[] = [() => committee.stop()];
+
+  const ratchetFor = (client: ClientId, round: number): PadRatchet => {
+    let r = ratchets.get(client);
+    if (!r) {
+      const anchor = state.anchorOf(client) ?? round;
+      const pk = state.machine.clientRegistry().find((c) => c.id === client)?.publicKey;
+      if (!pk) throw new Error(`client ${client} is not registered`);
+      const shared = sharedSecret(key.privateKey, pk);
+      r = PadRatchet.fromSharedSecret(shared, { groupId: ids.groupId, clientId: client, serverId, startRound: anchor });
+      shared.fill(0);
+      ratchets.set(client, r);
+    }
+    return r;
+  };
+
+  async function contributePartial(round: number): Promise<void> {
+    if (!running || inFlight.has(round)) return;
+    const live = state.machine.liveRound();
+    const aggregate = state.machine.liveAggregate();
+    if (!live || live.round !== round || !aggregate || aggregate.round !== round) return;
+    if (!live.servers.some((s) => s.id === serverId) || state.partialsCommitted().has(serverId)) return;
+    inFlight.add(round);
+    try {
+      let partial = partials.get(round);
+      if (!partial) {
+        partial = await computePartial({
+          aggregate,
+          serverId,
+          padKeyFor: (c) => ratchetFor(c, round).padKey({ groupId: ids.groupId, round, slot: live.slot, params: live.params, clientId: c, serverId }),
+          pool: o.pool ?? null,
+        });
+        partials.set(round, partial);
+      }
+      const deadline = now() + live.params.roundPeriodMs * 4;
+      while (running && now() < deadline && state.machine.liveRound()?.round === round && !state.partialsCommitted().has(serverId)) {
+        try {
+          const res = await committee.propose(encodeCommand({ type: "submitPartial", partial }), { timeoutMs: Math.max(1, deadline - now()) });
+          if (res.result.status === "rejected") logger.warn({ round, reason: res.result.reason, detail: res.result.detail }, "zipnet: our partial was rejected");
+          break;
+        } catch (err) {
+          logger.debug({ round, err: describeError(err) }, "zipnet: partial proposal failed; retrying");
+          await sleep(50);
+        }
+      }
+    } catch (err) {
+      logger.error({ round, err: describeError(err) }, "zipnet: cannot compute our partial");
+    } finally {
+      inFlight.delete(round);
+    }
+  }
+
+  const propose = async (cmd: Command, timeoutMs: number): Promise<ApplyResult> => (await committee.propose(encodeCommand(cmd), { timeoutMs })).result;
+
+  // Register our key until the committee has it (a restarted member finds it already there).
+  const registerSelf = async (): Promise<void> => {
+    while (running && !state.machine.serverRegistry().some((s) => s.id === serverId)) {
+      try {
+        const r = await propose({ type: "registerServer", server: { id: serverId, publicKey: key.publicKey } }, 10_000);
+        if (r.status === "rejected") {
+          logger.error({ reason: r.reason, detail: r.detail }, "zipnet: server registration rejected");
+          return;
+        }
+      } catch (err) {
+        logger.debug({ err: describeError(err) }, "zipnet: server registration not committed yet; retrying");
+        await sleep(100);
+      }
+    }
+  };
+  void registerSelf();
+
+  // Round timer: the leader opens rounds on the period; every member reports stalls.
+  let opening = false;
+  const tick = async (): Promise<void> => {
+    if (!running) return;
+    const live = state.machine.liveRound();
+    const t = now();
+    if (live && !state.machine.liveRoundFinalized()) {
+      const t0 = openedAt.get(live.round);
+      if (t0 !== undefined && t > t0 + live.params.roundDeadlineMs && stalledReported !== live.round) {
+        stalledReported = live.round;
+        const missing = live.servers.map((s) => s.id).filter((s) => !state.partialsCommitted().has(s));
+        metrics?.set(M.roundStalled, 1);
+        logger.warn(
+          { round: live.round, aggregate: state.machine.liveAggregate() !== null, missingServers: missing },
+          "zipnet: round stalled past its deadline",
+        );
+      }
+    }
+    if (opening || committee.status().role !== "leader") return;
+    const d = nextRound({
+      nowMs: t,
+      live,
+      openedAtMs: live ? (openedAt.get(live.round) ?? null) : null,
+      clients: state.machine.clientRegistry(),
+      servers: state.machine.serverRegistry(),
+      expectedServers: o.config.zipnet.servers,
+      params: ids.params,
+      slot: ids.slot,
+    });
+    if (!d.open) return;
+    opening = true;
+    try {
+      const r = await propose({ type: "openRound", live: d.live }, ids.params.roundPeriodMs);
+      if (r.status === "rejected") logger.warn({ round: d.live.round, reason: r.reason, detail: r.detail }, "zipnet: OpenRound rejected");
+    } catch (err) {
+      logger.debug({ round: d.live.round, err: describeError(err) }, "zipnet: OpenRound not committed");
+    } finally {
+      opening = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), tickMsFor(ids.params.roundPeriodMs));
+  stops.push(async () => clearInterval(timer));
+
+  // A restarted member: the log replay may have committed an aggregate we owe a partial for.
+  const pending = state.machine.liveAggregate();
+  if (pending) setImmediate(() => void contributePartial(pending.round));
+
+  const collectionServers: CollectionServer[] = [];
+  for (const label of ZIPNET_COLLECTIONS) {
+    collectionServers.push(await serveCollection({ host: committee.host, log: state.logs[label], verifyTicket: o.verifyTicket, ...(metrics ? { metrics } : {}) }));
+  }
+  for (const c of collectionServers) stops.push(() => c.stop());
+
+  const registration: TicketGuard = await guardProtocol({
+    host: committee.host,
+    protocol: ids.registerProtocol,
+    verify: o.verifyTicket,
+    maxFrame: X25519_KEY_BYTES,
+    onSession: async (s) => {
+      const pk = await s.framed.read({ signal: AbortSignal.timeout(5000) });
+      let verdict: { ok: true } | { ok: false; reason: string };
+      if (pk.length !== X25519_KEY_BYTES) verdict = { ok: false, reason: "wrong_length" };
+      else {
+        try {
+          const r = await propose({ type: "registerClient", client: { id: clientIdOf(pk), publicKey: pk } }, 10_000);
+          verdict = r.status === "rejected" ? { ok: false, reason: r.reason } : { ok: true };
+          metrics?.inc(M.clientRegistrations, { result: r.status === "rejected" ? r.reason : r.status });
+        } catch (err) {
+          verdict = { ok: false, reason: "not_committed" };
+          logger.debug({ err: describeError(err) }, "zipnet: client registration not committed");
+        }
+      }
+      await s.framed.write(encodeVerdict(verdict));
+      await s.stream.close().catch(() => {});
+    },
+  });
+  stops.push(() => registration.stop());
+
+  metrics?.set(M.serverUp, 1, memberLabel);
+  logger.info({ serverId, peerId: committee.peerId, groupId: ids.groupIdHex }, "zipnet: server started");
+
+  return {
+    peerId: committee.peerId,
+    multiaddrs: committee.multiaddrs,
+    serverId,
+    committee,
+    state,
+    ids,
+    onApplied: (l) => state.onApplied(l),
+    async stop() {
+      if (!running) return;
+      running = false;
+      metrics?.set(M.serverUp, 0, memberLabel);
+      for (const s of stops.reverse()) await s().catch((err: unknown) => logger.warn({ err: describeError(err) }, "zipnet: stop step failed"));
+      for (const r of ratchets.values()) r.destroy();
+      ratchets.clear();
+    },
+  };
+}
