@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createLatticeHost, type LatticeHost } from "../src/host.js";
 import { issueTicket, verifyTicket } from "../src/tickets.js";
+import { peerIdFromString } from "@libp2p/peer-id";
+import { Discovery } from "../src/discovery/service.js";
 import { CollectionError, CollectionLog, serveCollection, subscribe, type CollectionEntry, type CollectionServer } from "../src/collections/index.js";
 
 const operator = generateKeyPairSync("ed25519");
@@ -12,7 +14,9 @@ const latticeId = randomBytes(32);
 const collectionId = randomBytes(32);
 const hosts: LatticeHost[] = [];
 const servers: CollectionServer[] = [];
+const discoveries: Discovery[] = [];
 after(async () => {
+  await Promise.all(discoveries.map((d) => d.stop().catch(() => {})));
   await Promise.all(servers.map((s) => s.stop().catch(() => {})));
   await Promise.all(hosts.map((h) => h.stop().catch(() => {})));
 });
@@ -59,6 +63,39 @@ describe("public collections over libp2p", () => {
     assert.equal(text(got[0]!), "s40e0");
     assert.deepEqual(got.map((e) => e.seq), [...Array(35).keys()].map((i) => 118 + i));
     assert.deepEqual(got.slice(-2).map(text), ["live1", "live2"]);
+  });
+
+  test("a reader finds the collection's providers through discovery", async () => {
+    const m = await member();
+    for (let i = 1; i <= 5; i++) m.log.append(i, bytes(`d${i}`));
+    const announce = new Discovery({ host: m.host, provides: [collectionId], exchangeIntervalMs: 200 });
+    await announce.start();
+    discoveries.push(announce);
+    const reader = await createLatticeHost({ secret: randomBytes(32), bootstrap: [addr(m.host).toString()] });
+    hosts.push(reader);
+    const lookup = new Discovery({ host: reader, exchangeIntervalMs: 200 });
+    const found = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("discovery found no provider of the collection within 30 s")), 30_000);
+      lookup.on("change", () => {
+        if (lookup.providers(collectionId).length === 0) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await lookup.start();
+    discoveries.push(lookup);
+    await found;
+    const got: string[] = [];
+    for await (const e of subscribe(reader.libp2p, collectionId, {
+      fromSlot: 3,
+      providers: async () => lookup.providers(collectionId).map((id) => peerIdFromString(id)),
+      ticket: await ticket(),
+    })) {
+      got.push(text(e));
+      if (got.length === 3) break;
+    }
+    assert.deepEqual(got, ["d3", "d4", "d5"]);
+    assert.deepEqual(lookup.providers(collectionId), [m.host.libp2p.peerId.toString()]);
   });
 
   test("resumes after a dropped connection without gaps or duplicates", async () => {
@@ -132,8 +169,9 @@ describe("public collections over libp2p", () => {
     const m = await member();
     m.log.append(1, bytes("first"));
     const reader = await host();
-    // Expires at the next whole second boundary + 1 s: short, but never already expired at issue.
-    const t = await issueTicket({ key: operator.privateKey, latticeId, scope: "read", expiresAt: Math.floor(Date.now() / 1000) + 2 });
+    // Connect first, then issue the short ticket: the session must start before it expires, even on a loaded machine.
+    await reader.libp2p.dial(addr(m.host));
+    const t = await issueTicket({ key: operator.privateKey, latticeId, scope: "read", expiresAt: Math.floor(Date.now() / 1000) + 3 });
     const got: string[] = [];
     const errors: unknown[] = [];
     await assert.rejects(

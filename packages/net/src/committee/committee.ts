@@ -68,6 +68,8 @@ export interface Committee<R> {
   readonly multiaddrs: readonly string[];
   readonly host: LatticeHost;
   readonly admission: Admission;
+  /** The discovery service (null when disabled): providers(id), peers(), setProvides(). */
+  readonly discovery: Discovery | null;
   propose(data: Uint8Array, opts?: CommitteeProposeOptions): Promise<CommitteeProposeResult<R>>;
   /** Linearizable read barrier on this member (ReadIndex): then read your state machine. */
   read(opts?: { timeoutMs?: number }): Promise<{ index: number }>;
@@ -136,7 +138,7 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
     if (o.discovery !== false) {
       discovery = new Discovery({
         host,
-        provides: [o.groupId],
+        provides: [o.groupId, ...(o.discovery?.announce ?? [])],
         ...(o.discovery?.exchangeIntervalMs !== undefined ? { exchangeIntervalMs: o.discovery.exchangeIntervalMs } : {}),
       });
       await discovery.start();
@@ -270,6 +272,7 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
       multiaddrs: host.libp2p.getMultiaddrs().map(String),
       host,
       admission,
+      discovery,
       propose,
       read: (opts) => node.read(opts),
       when: (cond, opts) => node.when(cond, opts),

@@ -44,8 +44,12 @@ export interface CommitteeOptions<R> {
     metrics?: RaftMetrics;
   };
   transport?: Pick<RaftTransportOptions, "maxFrameBytes" | "maxMessageBytes" | "queue" | "backoff">;
-  /** Gossip discovery of committee peers; false turns it off (bootstrap addresses only). */
-  discovery?: { exchangeIntervalMs?: number } | false;
+  /**
+   * Gossip discovery of committee peers; false turns it off (bootstrap
+   * addresses only). `announce` adds ids this member also provides, e.g. the
+   * public collections it serves, so readers find them through discovery.
+   */
+  discovery?: { exchangeIntervalMs?: number; announce?: Uint8Array[] } | false;
   /** Largest command accepted by propose(); default 1 MiB. */
   maxProposalBytes?: number;
   metrics?: MetricsSink;
