@@ -26,7 +26,7 @@ import { describeFsync, etcdFsyncBuckets, fsyncBetween, type FsyncFigure } from 
 
 const NET_DIR = fileURLToPath(new URL("../../packages/net/", import.meta.url));
 const MEMBER_SCRIPT = join(NET_DIR, "test/fixtures/bench-member.ts");
-const CONCURRENCY = [1, 16, 64];
+const CONCURRENCY = (process.env["BENCH_CONCURRENCY"] ?? "1,16,64").split(",").map(Number);
 const WARMUP_MS = Number(process.env["BENCH_WARMUP_MS"] ?? 1500);
 const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 8000);
 

@@ -179,7 +179,8 @@ describe("CollectionLog", () => {
         fc.array(fc.tuple(fc.nat(3), fc.nat(40)), { minLength: 1, maxLength: 60 }),
         fc.integer({ min: 1, max: 20 }),
         fc.integer({ min: 0, max: 80 }),
-        (steps, maxEntries, askSlot) => {
+        fc.integer({ min: 1, max: 6 }),
+        (steps, maxEntries, askSlot, pageCount) => {
           const log = new CollectionLog(new Uint8Array(32), { maxEntries, maxBytes: 300 });
           const all: CollectionEntry[] = [];
           let slot = 0;
@@ -203,7 +204,8 @@ describe("CollectionLog", () => {
             assert.equal(seq, want[0]?.seq ?? log.lastSeq + 1);
             const got: CollectionEntry[] = [];
             for (let s = seq; s <= log.lastSeq; ) {
-              const page = log.read(s, 50);
+              const page = log.read(s, 50, pageCount);
+              assert.ok(page.length >= 1 && page.length <= pageCount);
               got.push(...page);
               s += page.length;
             }

@@ -132,12 +132,12 @@ export class CollectionLog {
     return lo < this.entries.length ? this.entries[lo]!.seq : this.nextSeq;
   }
 
-  /** Entries from `seq` on: at least one when available, then up to `maxBytes`. */
-  read(seq: number, maxBytes: number): CollectionEntry[] {
+  /** Entries from `seq` on: at least one when available, then up to `maxBytes` of data and `maxCount` entries. */
+  read(seq: number, maxBytes: number, maxCount = Number.MAX_SAFE_INTEGER): CollectionEntry[] {
     if (seq < this.firstSeq) throw this.pruned(`seq ${seq}`, { fromSeq: seq });
     const out: CollectionEntry[] = [];
     let size = 0;
-    for (let i = this.head + (seq - this.firstSeq); i < this.entries.length; i++) {
+    for (let i = this.head + (seq - this.firstSeq); i < this.entries.length && out.length < maxCount; i++) {
       const e = this.entries[i]!;
       if (out.length > 0 && size + e.data.length > maxBytes) break;
       out.push(e);

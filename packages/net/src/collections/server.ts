@@ -59,7 +59,7 @@ export async function serveCollection(o: ServeCollectionOptions): Promise<Collec
       logger.debug({ peer, protocol, ...start, seq }, "collection: reader subscribed");
       while (!ac.signal.aborted) {
         await o.log.waitFor(seq, ac.signal);
-        const page = o.log.read(seq, PAGE_BYTES).slice(0, MAX_ENTRIES_PER_FRAME);
+        const page = o.log.read(seq, PAGE_BYTES, MAX_ENTRIES_PER_FRAME);
         if (page.length === 0) continue;
         await s.framed.write(encodeEntries(page), { signal: ac.signal });
         o.metrics?.inc(M.entriesServed, label, page.length);

@@ -175,7 +175,12 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
       snapshot: () => sm.snapshot(),
       restore: (d) => sm.restore(d),
     };
-    const raftMetrics = bridgeRaftMetrics(names, metrics, o.raft?.metrics);
+    let nodeRef: RaftNode<R> | null = null;
+    // Membership only changes through applied conf entries, which a leader change or a new term follows closely enough for a gauge.
+    const sizeGauge = (): void => {
+      if (nodeRef) metrics?.set(names.size, nodeRef.status().conf.voters.length);
+    };
+    const raftMetrics = bridgeRaftMetrics(names, metrics, { ...o.raft?.metrics, term: (v) => (sizeGauge(), o.raft?.metrics?.term?.(v)) });
     // Storage reports fsync latency through the same sinks as the driver.
     const storage = openDurableStorage(o.dataDir, { metrics: raftMetrics });
     const node: RaftNode<R> = startRaftNode<R>({
@@ -192,6 +197,7 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
       metrics: raftMetrics,
       logger,
     });
+    nodeRef = node;
     let running = true;
     cleanup.push(async () => {
       running = false;
