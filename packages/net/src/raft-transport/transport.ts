@@ -346,7 +346,9 @@ class PeerLink {
         try {
           await this.t.opts.admission.admit(peerId);
         } catch (err) {
-          this.t.drop("peer_refused", this.peer, this.queue.clear());
+          // A refusal for cause (wrong secret, other GroupId, attestation) is not a network blip: count it apart.
+          const temporary = (err as { temporary?: unknown }).temporary === true;
+          if (!temporary) this.t.drop("peer_refused", this.peer, this.queue.clear());
           throw err;
         }
       }
