@@ -14,3 +14,5 @@ export * from "./machine.js";
 export * from "./metrics.js";
 export * from "./node.js";
 export * from "./client.js";
+export * from "./bin/roles.js";
+export * from "./bin/peer-id.js";

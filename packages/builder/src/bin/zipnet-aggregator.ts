@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import "@builder/polyfill";
 import { runDaemon } from "@builder/daemon";
-import { readyOnlyRole } from "../roles/readyOnlyRole.js";
+import { startZipnetAggregatorRole } from "@builder/zipnet";
 
-await runDaemon({ role: "zipnet-aggregator", start: readyOnlyRole });
+await runDaemon({ role: "zipnet-aggregator", start: (ctx) => startZipnetAggregatorRole(ctx) });

@@ -15,6 +15,7 @@ import {
   type TicketGuard,
 } from "@builder/net";
 import type { LatticeConfig } from "@builder/lattice-config";
+import type { RaftMetrics } from "@builder/raft";
 import { describeError } from "./describe.js";
 import { PadRatchet, sharedSecret } from "../core/keys.js";
 import { computePartial, type UnblindPool } from "../core/server-unblind.js";
@@ -41,7 +42,7 @@ export interface ZipnetServerOptions {
   /** Checks the lattice read ticket of readers, registering clients and the aggregator. */
   verifyTicket: (token: string) => Promise<TicketClaims>;
   /** Raft timing; the defaults suit loopback and LAN. */
-  raft?: { tickMs?: number; electionTick?: number; heartbeatTick?: number; snapshotEvery?: number };
+  raft?: { tickMs?: number; electionTick?: number; heartbeatTick?: number; snapshotEvery?: number; metrics?: RaftMetrics };
   /** Shards large partials across worker threads (optional). */
   pool?: UnblindPool | null;
   logger?: NetLogger;
