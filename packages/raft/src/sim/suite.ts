@@ -34,3 +34,18 @@ export function replayRequest(env: NodeJS.ProcessEnv = process.env): { seed: num
   if (!Number.isSafeInteger(seed)) throw new Error(`SIM_SEED must be an integer, got ${JSON.stringify(env.SIM_SEED)}`);
   return { seed, members: env.SIM_MEMBERS === undefined ? null : Number(env.SIM_MEMBERS) };
 }
+
+/**
+ * The first seed of a test run's batch: SIM_BASE_SEED when set (to rerun a
+ * whole batch), otherwise fresh per run, so that every CI run explores new
+ * schedules instead of re-proving the same ones. The caller prints it.
+ */
+export function batchBaseSeed(env: NodeJS.ProcessEnv = process.env, draw: () => number = () => Math.floor(Math.random() * (2 ** 32 - 2 ** 20))): number {
+  if (env.SIM_BASE_SEED === undefined) return draw();
+  const seed = Number(env.SIM_BASE_SEED);
+  // The PRNG is 32-bit: a larger seed would alias a smaller one.
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed >= 2 ** 32) {
+    throw new Error(`SIM_BASE_SEED must be an integer in [0, 2^32), got ${JSON.stringify(env.SIM_BASE_SEED)}`);
+  }
+  return seed;
+}
