@@ -6,6 +6,19 @@ import { decodeBatch, encodeBatch, encodeBatchChunks, MAX_BATCH_MESSAGES, RaftTr
 const parts = fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 40 });
 
 describe("raft transport batch frame", () => {
+  test("a frame filled by the writer's budget never exceeds the reader's frame limit", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 310, max: 2000 }), (sizes, maxFrame) => {
+        const q = new SendQueue({ maxMessages: 1000, maxBytes: 1 << 20 });
+        for (const n of sizes) q.push({ bytes: new Uint8Array(n), droppable: false });
+        while (q.length > 0) {
+          const frame = encodeBatch(q.take(maxFrame - 6, 5, MAX_BATCH_MESSAGES));
+          assert.ok(frame.length <= maxFrame, `frame of ${frame.length} bytes over the ${maxFrame}-byte limit`);
+        }
+      }),
+    );
+  });
+
   test("round-trips any batch of messages", () => {
     fc.assert(
       fc.property(parts, (msgs) => {
@@ -78,7 +91,12 @@ describe("raft transport send queue", () => {
   // pushes in order, within the bounds, always keeping the newest.
   const op = fc.oneof(
     fc.record({ kind: fc.constant("push" as const), size: fc.integer({ min: 0, max: 50 }), droppable: fc.boolean() }),
-    fc.record({ kind: fc.constant("take" as const), budget: fc.integer({ min: 0, max: 200 }) }),
+    fc.record({
+      kind: fc.constant("take" as const),
+      budget: fc.integer({ min: 0, max: 200 }),
+      overhead: fc.integer({ min: 0, max: 5 }),
+      maxCount: fc.integer({ min: 1, max: 10 }),
+    }),
   );
   test("stays within its bounds, keeps order and the newest message, sheds heartbeats first", () => {
     fc.assert(
@@ -106,14 +124,14 @@ describe("raft transport send queue", () => {
             assert.ok(q.length <= maxMessages || q.length === 1);
             assert.ok(q.byteLength <= maxBytes || q.length === 1);
           } else {
-            const got = q.take(o.budget).map((b) => new DataView(b.buffer, b.byteOffset).getUint32(0));
+            const got = q.take(o.budget, o.overhead, o.maxCount).map((b) => new DataView(b.buffer, b.byteOffset).getUint32(0));
             const expectCount = (() => {
               let n = 0;
               let s = 0;
               for (const m of model) {
-                if (n > 0 && s + m.size > o.budget) break;
+                if (n === o.maxCount || (n > 0 && s + m.size + o.overhead > o.budget)) break;
                 n++;
-                s += m.size;
+                s += m.size + o.overhead;
               }
               return n;
             })();

@@ -143,6 +143,17 @@ describe("Libp2pRaftTransport", () => {
     assert.equal(intruder.inbox.length, 0);
   });
 
+  test("does not send a message over the size limit, and counts it", async () => {
+    const a = await startNode();
+    const b = await startNode();
+    await know(a, b);
+    const big = { ...msg(a.id, b.id, 1), entries: [{ term: 1, index: 2, kind: "normal" as const, data: new Uint8Array(17 * 1024 * 1024) }] };
+    a.transport.send([big, msg(a.id, b.id, 2)]);
+    await until("the small message", () => b.inbox.length === 1);
+    assert.equal(b.inbox[0]!.index, 2);
+    assert.equal(a.metrics.get(M.dropped as never, { reason: "too_large" }), 1);
+  });
+
   test("drops messages whose sender field is not the authenticated peer", async () => {
     const a = await startNode();
     const b = await startNode();

@@ -27,6 +27,8 @@ export const RAFT_DROP_REASONS = [
   "spoofed",
   /** `to` is not this node. */
   "misrouted",
+  /** Larger than maxMessageBytes: the peer would refuse it (raise the limit on every member, or snapshot smaller). */
+  "too_large",
   /** Shed by a full send queue (slow or absent peer). */
   "queue_full",
   /** Queued for a peer whose stream failed; Raft re-sends after reportUnreachable. */

@@ -43,15 +43,19 @@ export class SendQueue {
     return dropped;
   }
 
-  /** Dequeues messages for one frame: at least one, then as many as fit in maxBytes. */
-  take(maxBytes: number): Uint8Array[] {
+  /**
+   * Dequeues messages for one frame: at least one, then as many as fit in
+   * maxBytes counting `overhead` extra bytes per message (its length
+   * prefix), and at most maxCount.
+   */
+  take(maxBytes: number, overhead = 0, maxCount = Number.MAX_SAFE_INTEGER): Uint8Array[] {
     const out: Uint8Array[] = [];
     let size = 0;
-    while (this.head < this.items.length) {
+    while (this.head < this.items.length && out.length < maxCount) {
       const m = this.items[this.head]!;
-      if (out.length > 0 && size + m.bytes.length > maxBytes) break;
+      if (out.length > 0 && size + m.bytes.length + overhead > maxBytes) break;
       out.push(m.bytes);
-      size += m.bytes.length;
+      size += m.bytes.length + overhead;
       this.bytes -= m.bytes.length;
       this.head++;
     }

@@ -17,7 +17,7 @@ import { toHex } from "../bytes.js";
 import { describeError } from "../errors.js";
 import { silentLogger, type NetLogger } from "../logger.js";
 import { Uint8ArrayList } from "uint8arraylist";
-import { decodeBatch, encodeBatchChunks } from "./batch-codec.js";
+import { decodeBatch, encodeBatchChunks, MAX_BATCH_MESSAGES } from "./batch-codec.js";
 import { RaftTransportError } from "./errors.js";
 import { RAFT_TRANSPORT_METRICS as M, type MetricsSink, type RaftDropReason } from "./metrics.js";
 import { SendQueue } from "./send-queue.js";
@@ -128,7 +128,17 @@ export class Libp2pRaftTransport implements RaftTransport {
         link = new PeerLink(this, m.to);
         this.links.set(m.to, link);
       }
-      link.enqueue(encodeMessage(m), m.type === "heartbeat" || m.type === "heartbeatResp");
+      const bytes = encodeMessage(m);
+      if (bytes.length > this.cfg.maxMessageBytes) {
+        // Sending it would only make the peer drop the frame, again and again: say so once per message.
+        this.drop("too_large", m.to);
+        this.logger.error(
+          { peer: m.to, type: m.type, bytes: bytes.length, maxMessageBytes: this.cfg.maxMessageBytes },
+          "raft transport: message larger than maxMessageBytes not sent; raise maxMessageBytes on every member",
+        );
+        continue;
+      }
+      link.enqueue(bytes, m.type === "heartbeat" || m.type === "heartbeatResp");
     }
   }
 
@@ -317,7 +327,8 @@ class PeerLink {
     this.writing = true;
     try {
       while (this.lp !== null && this.queue.length > 0) {
-        const batch = this.queue.take(this.t.cfg.maxFrameBytes - 16);
+        // Frame = 1 version byte + count varint (≤ 5) + per message a length varint (≤ 5) and the message.
+        const batch = this.queue.take(this.t.cfg.maxFrameBytes - 6, 5, MAX_BATCH_MESSAGES);
         const frame = encodeBatchChunks(batch);
         const lp = this.lp;
         try {
