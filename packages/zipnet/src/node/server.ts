@@ -100,7 +100,11 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
     }
     if (r.finalized) {
       const t0 = openedAt.get(r.finalized.round);
-      if (t0 !== undefined) metrics?.observe?.(M.roundCommitLatency, (now() - t0) / 1000);
+      const latencyMs = t0 === undefined ? null : now() - t0;
+      if (latencyMs !== null) metrics?.observe?.(M.roundCommitLatency, latencyMs / 1000);
+      const f = r.finalized;
+      // One line per round (≤ 1/s interactive): the round's outcome is what an operator follows.
+      logger.info({ round: f.round, slot: f.slot, participants: f.participants, messages: f.messages.length, collisions: f.collisions.length, latencyMs }, "zipnet: round finalized");
       metrics?.inc(M.broadcastsAppended);
       if (stalledReported === r.finalized.round) logger.info({ round: r.finalized.round }, "zipnet: stalled round finalized");
       metrics?.set(M.roundStalled, 0);
