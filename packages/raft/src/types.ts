@@ -134,12 +134,30 @@ export interface ReadState {
 
 /**
  * What the core asks the caller to do, in this order:
+ * 0. (optional) send `messagesBeforePersist` — it may do so before or while
+ *    it persists;
  * 1. persist `snapshot` (if any), then `entries` (truncating any existing
  *    suffix from entries[0].index), then `hardState` (if any) — fsync when
  *    `mustSync`;
- * 2. only then send `messages`;
+ * 2. only then send `messagesAfterPersist` (or, a caller that skipped step 0,
+ *    all of `messages`);
  * 3. apply `committedEntries` (and a received `snapshot`) to the state machine;
- * 4. call `advance(ready)`.
+ * 4. call `advance(ready)` — this is also the core's signal that `entries`
+ *    are durable.
+ *
+ * Sending `messagesBeforePersist` early lets a leader write its log in
+ * parallel with replicating it (Raft dissertation §10.2.1), so a commit costs
+ * one fsync of latency instead of two. It is safe because the leader counts
+ * itself toward a commit quorum only up to what advance() reported durable,
+ * and those messages (a leader's append and heartbeat, only when its term and
+ * vote are already durable) promise nothing about this node's disk. Every
+ * message that does promise durability — vote/preVote answers, appendResp,
+ * snapshot traffic, anything from a non-leader — is in `messagesAfterPersist`.
+ * A crash between step 0 and step 1 is allowed: followers may then hold
+ * entries the leader lost, which were never counted as committed.
+ *
+ * Between ready() and advance() the caller may keep calling step(), tick()
+ * and propose(); it must not call ready() again before advance().
  */
 export interface Ready {
   readonly softState: SoftState | null;
@@ -147,7 +165,12 @@ export interface Ready {
   readonly entries: readonly Entry[];
   readonly snapshot: Snapshot | null;
   readonly committedEntries: readonly Entry[];
+  /** Every message, in the order the core produced them: messagesBeforePersist and messagesAfterPersist together. Always safe to send after step 1. */
   readonly messages: readonly Message[];
+  /** The leader's appends and heartbeats that may be sent before (or while) this Ready is persisted. Empty on a non-leader and in a Ready that changes term or vote. */
+  readonly messagesBeforePersist: readonly Message[];
+  /** The rest of `messages`: must not be sent before this Ready is persisted. */
+  readonly messagesAfterPersist: readonly Message[];
   readonly readStates: readonly ReadState[];
   readonly mustSync: boolean;
 }

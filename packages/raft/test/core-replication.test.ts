@@ -2,6 +2,7 @@
 // machine safety (§5.4.3), snapshots (§7) and restart from storage.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { Cluster } from "../src/sim/cluster.js";
 import { encodeKvCommand } from "../src/sim/kv-machine.js";
 import type { Entry, Message } from "../src/types.js";
@@ -280,5 +281,164 @@ describe("restart from storage", () => {
     assert.equal(after.lastIndex, before.lastIndex);
     assert.equal(c.node("b").sm.hash(), hash, "committed entries were not re-applied after restart");
     assert.ok(c.node("b").appliedEntries.length >= 5);
+  });
+});
+
+describe("the leader writes its log in parallel with replicating it (dissertation §10.2.1)", () => {
+  /** Takes the leader's next Ready without persisting it, as a leader whose fsync is still running. */
+  function proposeUnpersisted(c: Cluster, leader: string, value: string) {
+    const raw = c.raw(leader);
+    const at = raw.propose(put("x", value));
+    const rd = raw.ready();
+    assert.deepEqual(rd.entries.map((e) => e.index), [at.index]);
+    return { at, rd, raw };
+  }
+
+  /** Delivers `msgs` to `to` and returns its appendResps, leaving nothing else of them in the mailbox. */
+  function deliverTo(c: Cluster, to: string, msgs: readonly Message[]): Message[] {
+    for (const m of msgs) if (m.to === to) c.raw(to).step(m);
+    c.process(to);
+    const resps = c.mailbox.filter((m) => m.from === to && m.type === "appendResp");
+    c.mailbox = c.mailbox.filter((m) => m.from !== to);
+    return resps;
+  }
+
+  test("the leader's appends may leave before its persist; what promises durability may not", () => {
+    const c = new Cluster(["a", "b", "c"]);
+    c.campaign("a");
+    const { at, rd } = proposeUnpersisted(c, "a", "1");
+    assert.deepEqual(rd.messagesBeforePersist.map((m) => `${m.type}>${m.to}`).sort(), ["append>b", "append>c"]);
+    for (const m of rd.messagesBeforePersist) assert.deepEqual(m.entries.map((e) => e.index), [at.index]);
+    assert.deepEqual(rd.messagesAfterPersist, []);
+    assert.deepEqual([...rd.messages], [...rd.messagesBeforePersist, ...rd.messagesAfterPersist]);
+    // A follower storing the entry answers only after its own persist.
+    c.raw("b").step(rd.messagesBeforePersist.find((m) => m.to === "b")!);
+    const frd = c.raw("b").ready();
+    assert.equal(frd.entries.length, 1);
+    assert.deepEqual(frd.messagesBeforePersist, []);
+    assert.deepEqual(frd.messagesAfterPersist.map((m) => m.type), ["appendResp"]);
+  });
+
+  test("a follower's ack does not commit the entry until the leader's own persist is acknowledged", () => {
+    const c = new Cluster(["a", "b", "c"]);
+    c.campaign("a");
+    const { at, rd, raw } = proposeUnpersisted(c, "a", "1");
+    const acks = deliverTo(c, "b", rd.messagesBeforePersist);
+    assert.equal(acks.length, 1);
+    assert.equal(acks[0]!.index, at.index, "b stored and acknowledged the entry");
+    for (const m of acks) raw.step(m);
+    // b durable + a not durable is one copy of three: not a quorum.
+    assert.equal(raw.status().progress["b"]!.match, at.index);
+    assert.ok(raw.status().progress["a"]!.match < at.index, "the leader counted an entry it has not persisted");
+    assert.ok(raw.status().commit < at.index, `committed ${raw.status().commit} before the leader persisted ${at.index}`);
+    // The leader's persist completes: advance() is its acknowledgement.
+    c.node("a").storage.append(rd.entries);
+    if (rd.hardState) c.node("a").storage.setHardState(rd.hardState);
+    raw.advance(rd);
+    assert.equal(raw.status().progress["a"]!.match, at.index);
+    assert.equal(raw.status().commit, at.index);
+    c.deliver();
+    for (const id of ["a", "b", "c"]) assert.ok(c.node(id).appliedEntries.some((e) => e.index === at.index && e.term === at.term), `${id} did not apply ${at.index}`);
+  });
+
+  test("the leader's own persist plus one follower's commits, in either order", () => {
+    const c = new Cluster(["a", "b", "c"]);
+    c.campaign("a");
+    const { at, rd, raw } = proposeUnpersisted(c, "a", "1");
+    c.node("a").storage.append(rd.entries);
+    raw.advance(rd);
+    // One durable copy (the leader's) is not a quorum either.
+    assert.ok(raw.status().commit < at.index);
+    for (const m of deliverTo(c, "c", rd.messagesBeforePersist)) raw.step(m);
+    assert.equal(raw.status().commit, at.index);
+  });
+
+  test("a lone voter commits only after advance(), and its election Ready sends nothing early", () => {
+    const c = new Cluster(["a"], {}, ["l"]);
+    const raw = c.raw("a");
+    raw.campaign();
+    const rd = raw.ready();
+    assert.equal(rd.softState?.role, "leader");
+    assert.notEqual(rd.hardState, null);
+    // The term is not durable yet: an append of it could outlive a crash that forgets the term.
+    assert.deepEqual(rd.messagesBeforePersist, []);
+    assert.ok(rd.messagesAfterPersist.some((m) => m.type === "append" && m.to === "l"));
+    assert.deepEqual(rd.committedEntries, []);
+    const noop = rd.entries.at(-1)!;
+    assert.ok(raw.status().commit < noop.index);
+    c.node("a").storage.append(rd.entries);
+    c.node("a").storage.setHardState(rd.hardState!);
+    raw.advance(rd);
+    assert.equal(raw.status().commit, noop.index);
+    const next = raw.ready();
+    assert.deepEqual(next.committedEntries.map((e) => e.index), [noop.index]);
+    raw.advance(next);
+    c.mailbox.push(...rd.messages, ...next.messages);
+    c.deliver();
+    // Same term, now durable: its appends may go early, and the entry commits at advance().
+    const at = raw.propose(put("x", "1"));
+    const rd3 = raw.ready();
+    assert.deepEqual(rd3.messagesBeforePersist.map((m) => `${m.type}>${m.to}`), ["append>l"]);
+    assert.deepEqual(rd3.committedEntries, []);
+    c.node("a").storage.append(rd3.entries);
+    raw.advance(rd3);
+    assert.equal(raw.status().commit, at.index);
+  });
+
+  test("a leader that crashes before its persist loses only an entry never reported committed", () => {
+    const c = new Cluster(["a", "b", "c"]);
+    c.campaign("a");
+    c.propose("a", put("x", "0"));
+    const { at, rd, raw } = proposeUnpersisted(c, "a", "lost");
+    // b stores the entry and acks; c never hears of it.
+    for (const m of deliverTo(c, "b", rd.messagesBeforePersist)) raw.step(m);
+    assert.ok(raw.status().commit < at.index);
+    assert.ok(raw.raft.msgs.every((m) => m.commit < at.index), "a told a follower the entry committed");
+    c.crash("a"); // the write never happened
+    c.restart("a");
+    assert.ok(c.raw("a").status().lastIndex < at.index, "a's disk has the entry it never persisted");
+    assert.equal(c.raw("b").status().lastIndex, at.index, "b holds the entry durably");
+    // a (without the entry) and c elect c, whose log lacks it: legal, because it never committed.
+    c.isolate("b");
+    c.campaign("c");
+    assert.deepEqual(c.leaders(), ["c"]);
+    c.propose("c", put("x", "after"));
+    c.heal();
+    c.tick("c", 2);
+    const term = c.raw("c").status().term;
+    for (const id of ["a", "b", "c"]) {
+      assert.equal(c.raw(id).raft.log.term(at.index), term, `${id} kept the lost entry`);
+      assert.ok(!c.node(id).appliedEntries.some((e) => e.index === at.index && e.term === at.term), `${id} applied the lost entry`);
+      assert.equal(c.node(id).sm.get("x"), "after");
+    }
+    assertLogsMatch(c, ["a", "b", "c"]);
+  });
+
+  test("property: the entry commits exactly when a quorum holds it durably, the leader's copy counting from its persist", () => {
+    // Random interleavings of follower acks and the leader's persist acknowledgements.
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom("b", "c", "d", "e", "persist"), { minLength: 1, maxLength: 12 }), (schedule) => {
+        const c = new Cluster(["a", "b", "c", "d", "e"]);
+        c.campaign("a");
+        const { at, rd, raw } = proposeUnpersisted(c, "a", "p");
+        const acked = new Set<string>();
+        let persisted = false;
+        for (const step of schedule) {
+          if (step === "persist") {
+            if (persisted) continue;
+            c.node("a").storage.append(rd.entries);
+            raw.advance(rd);
+            persisted = true;
+          } else if (!acked.has(step)) {
+            for (const m of deliverTo(c, step, rd.messagesBeforePersist)) raw.step(m);
+            acked.add(step);
+          }
+          // Three durable copies of five commit it, the leader's counting only once persisted.
+          const durable: number = acked.size + (persisted ? 1 : 0);
+          assert.equal(raw.status().commit >= at.index, durable >= 3, `after ${schedule.join(",")}: ${durable} durable copies, commit ${raw.status().commit}`);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -34,6 +34,15 @@ export class RaftLog {
     return this.storage.lastIndex();
   }
 
+  /**
+   * The last index the caller has reported durable via advance(): everything
+   * below `offset` is in storage. A snapshot not yet persisted makes nothing
+   * of the current log durable, so 0 then (only followers receive one).
+   */
+  persistedIndex(): number {
+    return this.unstableSnapshot ? 0 : this.offset - 1;
+  }
+
   lastTerm(): number {
     return this.term(this.lastIndex());
   }

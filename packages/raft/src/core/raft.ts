@@ -121,7 +121,8 @@ export class Raft {
     const last = this.log.lastIndex();
     for (const [id, old] of this.progress) {
       const p = new Progress(last + 1, this.cfg.maxInflight, old.isLearner);
-      if (id === this.id) p.match = last;
+      // Our own match counts toward commit, so only what is durable (see selfPersisted).
+      if (id === this.id) p.match = this.log.persistedIndex();
       this.progress.set(id, p);
     }
     this.pendingConfIndex = 0;
@@ -218,9 +219,27 @@ export class Raft {
   appendEntries(ents: { kind: EntryKind; data: Uint8Array }[]): number {
     let index = this.log.lastIndex();
     this.log.append(ents.map((e) => ({ term: this.term, index: ++index, kind: e.kind, data: e.data })));
-    this.progress.get(this.id)?.maybeUpdate(index);
-    if (this.maybeCommit()) this.onCommitAdvanced();
+    // Our own match does not move here: the entries are not durable yet, and
+    // the append messages may leave before they are (Ready.messagesBeforePersist).
+    // selfPersisted() moves it once the caller has persisted them.
     return index;
+  }
+
+  /**
+   * The caller persisted our log up to log.persistedIndex() (RawNode.advance).
+   * A leader counts itself toward a commit quorum only from here (dissertation
+   * §10.2.1): counting an entry it may still lose in a crash could commit it
+   * on a minority of durable copies. Cost: O(voters log voters).
+   */
+  selfPersisted(): void {
+    if (this.role !== "leader") return;
+    const pr = this.progress.get(this.id);
+    if (!pr || !pr.maybeUpdate(this.log.persistedIndex())) return;
+    if (this.maybeCommit()) {
+      this.onCommitAdvanced();
+      // Tell the followers about the new commit index now rather than at the next heartbeat.
+      bcastAppend(this);
+    }
   }
 
   /** Leader: advance commit to the quorum match index, if it is an entry of this term. */
@@ -255,7 +274,7 @@ export class Raft {
       } else {
         const np = new Progress(last + 1, this.cfg.maxInflight, this.learners.includes(id));
         np.recentActive = true;
-        if (id === this.id) np.match = last;
+        if (id === this.id) np.match = this.log.persistedIndex();
         this.progress.set(id, np);
       }
     }

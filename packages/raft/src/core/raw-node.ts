@@ -14,6 +14,27 @@ function sameSoft(a: SoftState, b: SoftState): boolean {
   return a.leader === b.leader && a.role === b.role;
 }
 
+/**
+ * Which messages may leave before the Ready is persisted (Ready.messagesBeforePersist):
+ * a leader's append and heartbeat, when its term and vote are already durable.
+ * They promise nothing about our disk: the leader counts its own entries
+ * toward commit only after advance() (Raft.selfPersisted), and a follower
+ * that stores them acknowledges them itself. Everything else waits, because
+ * it asserts durability: vote and pre-vote answers promise the vote and the
+ * log they compared against, appendResp promises the entries, and a
+ * readIndexResp or timeoutNow is only as good as the state it came from. The
+ * term must be durable too: a lone voter (or one with learners only) wins its
+ * election inside one Ready, and appends of a term it could forget in a crash
+ * would let it reuse that term for different entries after a restart.
+ */
+function splitByDurability(msgs: readonly Message[], leaderTermDurable: boolean): { before: Message[]; after: Message[] } {
+  if (!leaderTermDurable) return { before: [], after: msgs.slice() };
+  const before: Message[] = [];
+  const after: Message[] = [];
+  for (const m of msgs) (m.type === "append" || m.type === "heartbeat" ? before : after).push(m);
+  return { before, after };
+}
+
 export class RawNodeImpl implements RawNode {
   readonly raft: Raft;
   private prevSoft: SoftState;
@@ -86,6 +107,7 @@ export class RawNodeImpl implements RawNode {
     const hard = r.hardState();
     const hardState = sameHard(hard, this.prevHard) ? null : hard;
     const entries = r.log.unstable.slice();
+    const { before, after } = splitByDurability(r.msgs, r.role === "leader" && hard.term === this.prevHard.term && hard.vote === this.prevHard.vote);
     const rd: Ready = {
       softState: sameSoft(soft, this.prevSoft) ? null : soft,
       hardState,
@@ -93,6 +115,8 @@ export class RawNodeImpl implements RawNode {
       snapshot: r.log.unstableSnapshot,
       committedEntries: r.log.nextCommitted(),
       messages: r.msgs,
+      messagesBeforePersist: before,
+      messagesAfterPersist: after,
       readStates: r.readStates,
       // Commit-index-only changes can be lost in a crash (it is recomputed); term, vote and entries cannot.
       mustSync: entries.length > 0 || (hardState !== null && (hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote)),
@@ -111,7 +135,10 @@ export class RawNodeImpl implements RawNode {
       log.appliedTo(rd.snapshot.meta.index);
     }
     const last = rd.entries[rd.entries.length - 1];
-    if (last) log.stableTo(last.index, last.term);
+    if (last) {
+      log.stableTo(last.index, last.term);
+      this.raft.selfPersisted();
+    }
     const applied = rd.committedEntries[rd.committedEntries.length - 1];
     if (applied) log.appliedTo(applied.index);
   }

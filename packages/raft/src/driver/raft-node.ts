@@ -1,7 +1,8 @@
 // The driver: owns the timers and the I/O around the pure core. One loop per
-// member handles each Ready in the order its doc comment requires — persist,
-// send, apply, advance — and batches everything that arrives while a Ready
-// is being persisted into the next one, so many proposals share one fsync.
+// member handles each Ready in the order its doc comment requires — send the
+// leader's appends, persist, send the rest, apply, advance — and batches
+// everything that arrives while a Ready is being persisted into the next one,
+// so many proposals share one fsync.
 
 import { performance } from "node:perf_hooks";
 import { decodeConfChange } from "../codec.js";
@@ -268,14 +269,17 @@ class RaftNodeImpl<R> implements RaftNode<R> {
       this.metrics.isLeader?.(rd.softState.role === "leader");
       this.log.debug({ id: this.id, ...rd.softState }, "role change");
     }
+    // 0. A leader's appends go out first, so the followers write while we do:
+    //    one fsync of commit latency instead of two (types.ts Ready).
+    if (rd.messagesBeforePersist.length) this.transport.send(rd.messagesBeforePersist);
     // 1. persist (fsync when mustSync) before anything that depends on it leaves this node.
     await this.storage.save(rd);
     if (rd.hardState) {
       this.metrics.term?.(rd.hardState.term);
       this.metrics.commitIndex?.(rd.hardState.commit);
     }
-    // 2. send.
-    if (rd.messages.length) this.transport.send(rd.messages);
+    // 2. send what promises durability.
+    if (rd.messagesAfterPersist.length) this.transport.send(rd.messagesAfterPersist);
     // 3. apply.
     if (rd.snapshot && rd.snapshot.meta.index > this.applied) this.installSnapshot(rd.snapshot);
     for (const e of rd.committedEntries) this.applyEntry(e);

@@ -12,7 +12,7 @@ import { KvStateMachine } from "./kv-machine.js";
 import type { Prng } from "./prng.js";
 
 /** Where a crash interrupts the Ready handling (types.ts Ready steps 1–4). */
-export const CRASH_POINTS = ["before-persist", "after-entries-before-hardstate", "after-persist-before-send", "after-send-before-apply", "after-apply-before-advance"] as const;
+export const CRASH_POINTS = ["before-persist", "after-early-send-before-persist", "after-entries-before-hardstate", "after-persist-before-send", "after-send-before-apply", "after-apply-before-advance"] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 export interface NodeHooks {
@@ -21,6 +21,14 @@ export interface NodeHooks {
   onApply(node: NodeId, e: Entry): void;
   onSnapshotRestore(node: NodeId, index: number): void;
   onCrash(node: NodeId, point: CrashPoint): void;
+  /**
+   * Runs `persist` later, as a disk write that takes time: the node keeps
+   * stepping messages meanwhile (a follower's ack can arrive before the
+   * leader's own write completes) and may crash before it runs. Used for
+   * Readys whose messagesBeforePersist were sent; absent, persistence is
+   * immediate.
+   */
+  deferPersist?(node: NodeId, persist: () => void): void;
 }
 
 export type PutReply = (r: { ok: true } | { ok: false; reason: string; leader: NodeId | null }) => void;
@@ -48,6 +56,8 @@ export class SimNode {
   crashArmed = false;
   stalledUntil = 0;
   incarnation = 0;
+  /** A Ready's early messages are out and its persistence is pending: no new Ready until it completes. */
+  persisting = false;
   private proposals = new Map<number, { term: number; reply: PutReply }>();
   private reads = new Map<string, { key: string; reply: GetReply }>();
   private readyReads: { index: number; key: string; reply: GetReply }[] = [];
@@ -84,11 +94,13 @@ export class SimNode {
       applied: this.applied,
     });
     this.incarnation++;
+    this.persisting = false;
     this.process();
   }
 
   crash(point: CrashPoint): void {
     this.raw = null;
+    this.persisting = false;
     this.crashArmed = false;
     this.proposals.clear();
     this.reads.clear();
@@ -98,21 +110,36 @@ export class SimNode {
 
   /** Runs the Ready loop until the core has nothing more to hand out. */
   process(): void {
-    while (this.raw !== null && this.raw.hasReady()) this.handleReady(this.raw, this.raw.ready());
+    while (this.raw !== null && !this.persisting && this.raw.hasReady()) this.handleReady(this.raw, this.raw.ready());
   }
 
   private handleReady(raw: RawNodeImpl, rd: Ready): void {
     const crashAt = this.crashArmed ? this.rng.int(CRASH_POINTS.length) : -1;
     if (crashAt === 0) return this.crash(CRASH_POINTS[0]);
+    if (rd.messagesBeforePersist.length === 0) return this.persistAndFinish(raw, rd, crashAt);
+    // 0. the leader's appends leave before its own write, which then takes a while.
+    for (const m of rd.messagesBeforePersist) this.hooks.send(this.id, m);
+    if (crashAt === 1) return this.crash(CRASH_POINTS[1]);
+    if (!this.hooks.deferPersist) return this.persistAndFinish(raw, rd, crashAt);
+    this.persisting = true;
+    this.hooks.deferPersist(this.id, () => {
+      if (this.raw !== raw || !this.persisting) return; // crashed meanwhile: the write never happened
+      this.persisting = false;
+      this.persistAndFinish(raw, rd, crashAt);
+      this.process();
+    });
+  }
+
+  private persistAndFinish(raw: RawNodeImpl, rd: Ready, crashAt: number): void {
     // 1. persist: snapshot, entries, then hard state.
     if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
     this.storage.append(rd.entries);
-    if (crashAt === 1) return this.crash(CRASH_POINTS[1]);
-    if (rd.hardState) this.storage.setHardState(rd.hardState);
     if (crashAt === 2) return this.crash(CRASH_POINTS[2]);
-    // 2. send
-    for (const m of rd.messages) this.hooks.send(this.id, m);
+    if (rd.hardState) this.storage.setHardState(rd.hardState);
     if (crashAt === 3) return this.crash(CRASH_POINTS[3]);
+    // 2. send what promises durability
+    for (const m of rd.messagesAfterPersist) this.hooks.send(this.id, m);
+    if (crashAt === 4) return this.crash(CRASH_POINTS[4]);
     // 3. apply
     if (rd.snapshot) {
       this.sm.restore(rd.snapshot.data);
@@ -136,7 +163,7 @@ export class SimNode {
       }
     }
     this.serveReads();
-    if (crashAt === 4) return this.crash(CRASH_POINTS[4]);
+    if (crashAt === 5) return this.crash(CRASH_POINTS[5]);
     raw.advance(rd);
     this.maybeSnapshot(raw);
   }

@@ -158,6 +158,10 @@ export function runSimulation(opts: SimOptions): SimResult {
       void node;
       void index;
     },
+    deferPersist(node: NodeId, persist: () => void) {
+      // A write plus fsync: as long as a message hop or longer, so acks often beat the leader's own write.
+      q.push(now + rng.range(1, maxDelay * 2), { kind: "toNode", node, run: persist });
+    },
     onCrash(node: NodeId, point: CrashPoint) {
       crashes++;
       log(`crash ${node} at ${point}`);
@@ -373,8 +377,9 @@ export function runSimulation(opts: SimOptions): SimResult {
         if (n.incarnation !== ev.incarnation || !n.raw) break;
         // A stalled event loop loses its timer ticks rather than queueing them.
         if (now >= n.stalledUntil) {
-          if (n.crashArmed && !n.raw.hasReady() && rng.chance(0.2)) {
-            n.crash("before-persist");
+          if (n.crashArmed && (n.persisting || !n.raw.hasReady()) && rng.chance(0.2)) {
+            // While a write is pending this is the crash between the leader's early send and its persist.
+            n.crash(n.persisting ? "after-early-send-before-persist" : "before-persist");
             break;
           }
           n.raw.tick();
