@@ -13,28 +13,26 @@ export const BATCH_VERSION = 1;
 export const MAX_BATCH_MESSAGES = 65_536;
 
 /**
- * The frame as a list of chunks (header, then each length prefix and message
- * as they are) so the writer hands them to the stream without first copying
- * every message into one buffer. encodeBatch(m) equals their concatenation.
+ * The frame with its outer length prefix (the unsigned varint lpStream
+ * reads), in ONE buffer. One buffer matters: js-libp2p turns every chunk of a
+ * Uint8ArrayList into its own Yamux frame and Noise message (two socket
+ * writes each), so writing the prefix and the frame separately, or the
+ * messages as a chunk list, multiplies socket writes (measured: 17 per
+ * committed write at c=64 with a chunk list, 0.7 with one buffer).
  */
-export function encodeBatchChunks(messages: readonly Uint8Array[]): { chunks: Uint8Array[]; byteLength: number } {
-  const header = new Uint8Array(1 + varintLength(messages.length));
-  header[0] = BATCH_VERSION;
-  writeVarint(header, 1, messages.length);
-  // One buffer for all length prefixes, sliced per message.
-  let prefixBytes = 0;
-  for (const m of messages) prefixBytes += varintLength(m.length);
-  const prefixes = new Uint8Array(prefixBytes);
-  const chunks: Uint8Array[] = [header];
-  let off = 0;
-  let byteLength = header.length;
+export function encodeFramedBatch(messages: readonly Uint8Array[]): Uint8Array {
+  let frameLength = 1 + varintLength(messages.length);
+  for (const m of messages) frameLength += varintLength(m.length) + m.length;
+  const out = new Uint8Array(varintLength(frameLength) + frameLength);
+  let off = writeVarint(out, 0, frameLength);
+  out[off++] = BATCH_VERSION;
+  off = writeVarint(out, off, messages.length);
   for (const m of messages) {
-    const end = writeVarint(prefixes, off, m.length);
-    chunks.push(prefixes.subarray(off, end), m);
-    byteLength += end - off + m.length;
-    off = end;
+    off = writeVarint(out, off, m.length);
+    out.set(m, off);
+    off += m.length;
   }
-  return { chunks, byteLength };
+  return out;
 }
 
 export function encodeBatch(messages: readonly Uint8Array[]): Uint8Array {

@@ -11,13 +11,12 @@
 // Implements @builder/raft's RaftTransport.
 import type { Connection, Libp2p, PeerId, Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
-import { lpStream, type LengthPrefixedStream } from "@libp2p/utils";
+import { byteStream, lpStream, type ByteStream } from "@libp2p/utils";
 import { decodeMessage, encodeMessage, type Message, type NodeId, type RaftTransport } from "@builder/raft";
 import { toHex } from "../bytes.js";
 import { describeError } from "../errors.js";
 import { silentLogger, type NetLogger } from "../logger.js";
-import { Uint8ArrayList } from "uint8arraylist";
-import { decodeBatch, encodeBatchChunks, MAX_BATCH_MESSAGES } from "./batch-codec.js";
+import { decodeBatch, encodeFramedBatch, MAX_BATCH_MESSAGES } from "./batch-codec.js";
 import { RaftTransportError } from "./errors.js";
 import { RAFT_TRANSPORT_METRICS as M, type MetricsSink, type RaftDropReason } from "./metrics.js";
 import { SendQueue } from "./send-queue.js";
@@ -276,7 +275,8 @@ export class Libp2pRaftTransport implements RaftTransport {
 /** One outbound stream to one peer, with its queue and reconnect state. */
 class PeerLink {
   private readonly queue: SendQueue;
-  private lp: LengthPrefixedStream | null = null;
+  /** Raw writer: frames go out with their length prefix in one buffer (see encodeFramedBatch); the peer reads them with lpStream. */
+  private lp: ByteStream<Stream> | null = null;
   private stream: Stream | null = null;
   private connecting = false;
   private writing = false;
@@ -329,10 +329,10 @@ class PeerLink {
       while (this.lp !== null && this.queue.length > 0) {
         // Frame = 1 version byte + count varint (≤ 5) + per message a length varint (≤ 5) and the message.
         const batch = this.queue.take(this.t.cfg.maxFrameBytes - 6, 5, MAX_BATCH_MESSAGES);
-        const frame = encodeBatchChunks(batch);
+        const frame = encodeFramedBatch(batch);
         const lp = this.lp;
         try {
-          await lp.write(new Uint8ArrayList(...frame.chunks));
+          await lp.write(frame);
         } catch (err) {
           this.fail(err, batch.length);
           return;
@@ -340,7 +340,7 @@ class PeerLink {
         const m = this.t.opts.metrics;
         m?.inc(M.frames, { direction: "out" });
         m?.inc(M.messages, { direction: "out" }, batch.length);
-        m?.inc(M.bytes, { direction: "out" }, frame.byteLength);
+        m?.inc(M.bytes, { direction: "out" }, frame.length);
       }
     } finally {
       this.writing = false;
@@ -369,7 +369,7 @@ class PeerLink {
         return;
       }
       this.stream = stream;
-      this.lp = lpStream(stream, { maxDataLength: this.t.cfg.maxFrameBytes });
+      this.lp = byteStream(stream);
       this.backoffMs = this.t.cfg.initialMs;
       stream.addEventListener("close", () => {
         if (this.stream === stream) this.fail(new Error("stream closed"), 0);
