@@ -35,6 +35,9 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
   private anchors = new Map<ClientId, number>();
   /** Servers whose partial for the live round is committed (for the stall report). */
   private partialsIn = new Set<ServerId>();
+  /** Registration order (the registry collections' order; the machine keeps its registries sorted). */
+  private clientOrder: ClientId[] = [];
+  private serverOrder: ServerId[] = [];
   private listeners: ((a: AppliedCommand) => void)[] = [];
 
   constructor(collections: Readonly<Record<ZipnetCollection, Uint8Array>>) {
@@ -79,9 +82,11 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
           this.partialsIn.add(command.partial.serverId);
           break;
         case "registerClient":
+          this.clientOrder.push(command.client.id);
           this.logs.clientRegistry.append(0, REGISTRY_ENTRY(command.client.id, command.client.publicKey));
           break;
         case "registerServer":
+          this.serverOrder.push(command.server.id);
           this.logs.serverRegistry.append(0, REGISTRY_ENTRY(command.server.id, command.server.publicKey));
           break;
         case "submitAggregate":
@@ -104,6 +109,10 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
     const partials = [...this.partialsIn].sort();
     w.u32(partials.length);
     for (const s of partials) w.raw(Buffer.from(s, "hex"));
+    for (const order of [this.clientOrder, this.serverOrder]) {
+      w.u32(order.length);
+      for (const id of order) w.raw(Buffer.from(id, "hex"));
+    }
     return w.finish();
   }
 
@@ -120,13 +129,29 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
     r.limit("partials.count", np, 64);
     const partialsIn = new Set<ServerId>();
     for (let i = 0; i < np; i++) partialsIn.add(Buffer.from(r.raw(32, "partial.server")).toString("hex"));
+    const order = (field: string): string[] => {
+      const n = r.u32(`${field}.count`);
+      r.limit(`${field}.count`, n, 1 << 20);
+      return Array.from({ length: n }, () => Buffer.from(r.raw(32, field)).toString("hex"));
+    };
+    const clientOrder = order("clientOrder");
+    const serverOrder = order("serverOrder");
     r.end();
     this.anchors = anchors;
     this.partialsIn = partialsIn;
+    this.clientOrder = clientOrder;
+    this.serverOrder = serverOrder;
     // The collections restart from what the snapshot still holds (older entries were served before).
     for (const log of Object.values(this.logs)) log.reset();
-    for (const c of this.machine.clientRegistry()) this.logs.clientRegistry.append(0, REGISTRY_ENTRY(c.id, c.publicKey));
-    for (const s of this.machine.serverRegistry()) this.logs.serverRegistry.append(0, REGISTRY_ENTRY(s.id, s.publicKey));
+    const clients = new Map(this.machine.clientRegistry().map((c) => [c.id, c.publicKey]));
+    const servers = new Map(this.machine.serverRegistry().map((c) => [c.id, c.publicKey]));
+    const keyOf = (m: Map<string, Uint8Array>, id: string, what: string): Uint8Array => {
+      const k = m.get(id);
+      if (!k) throw new ZipnetError("ZIPNET_SNAPSHOT_INVALID", `zipnet node snapshot lists ${what} ${id} in its registration order but not in the registry.`);
+      return k;
+    };
+    for (const id of clientOrder) this.logs.clientRegistry.append(0, REGISTRY_ENTRY(id, keyOf(clients, id, "client")));
+    for (const id of serverOrder) this.logs.serverRegistry.append(0, REGISTRY_ENTRY(id, keyOf(servers, id, "server")));
     const live = this.machine.liveRound();
     for (const rec of this.machine.broadcasts(0)) this.logs.broadcasts.append(rec.slot, encodeBroadcastRecord(rec));
     if (live) this.logs.liveRound.append(live.slot, encodeLiveRound(live));
