@@ -8,7 +8,11 @@ import { verifyTicket, type TicketClaims } from "@builder/net";
 import type { DaemonContext, RoleHandle } from "@builder/daemon";
 import type { RaftMetrics } from "@builder/raft";
 import { startZipnetAggregator } from "../node/aggregator.js";
+import { availableParallelism } from "node:os";
 import { startZipnetServer } from "../node/server.js";
+import { shouldUseWorkers, UnblindPool } from "../core/server-unblind.js";
+import { vectorBytes } from "../proto.js";
+import { zipnetIds } from "../node/ids.js";
 import type { ZipnetMetricsSink } from "../metrics.js";
 import { peerIdOfSecret } from "./peer-id.js";
 
@@ -76,6 +80,11 @@ export async function startZipnetServerRole(ctx: DaemonContext, extras: ZipnetRo
     );
   }
   const listen = list(env[ZIPNET_EXTRA_ENV.listen]);
+  const verify = await operatorVerifier(env, ctx);
+  // Worker threads only when a full round is past the measured crossover (archival-sized windows).
+  const { params } = zipnetIds(ctx.env.config);
+  const threads = Math.max(1, availableParallelism());
+  const pool = shouldUseWorkers(params.maxParticipants, vectorBytes(params), threads) ? new UnblindPool(threads) : null;
   const server = await startZipnetServer({
     config: ctx.env.config,
     secret,
@@ -84,20 +93,25 @@ export async function startZipnetServerRole(ctx: DaemonContext, extras: ZipnetRo
     bootstrap,
     ...(listen.length > 0 ? { listen } : {}),
     dataDir: ctx.env.dataDir,
-    verifyTicket: await operatorVerifier(env, ctx),
+    verifyTicket: verify,
     raft: { metrics: ctx.metrics.raft() as RaftMetrics },
+    pool,
     logger: ctx.logger,
     metrics: sinkOf(ctx, extras.observe),
     member: ctx.env.member,
+  }).catch(async (err: unknown) => {
+    await pool?.close();
+    throw err;
   });
   ctx.metrics.memberUp.set(1);
   ctx.metrics.committeeSize.set(members.length);
-  ctx.logger.info({ peerId: server.peerId, multiaddrs: server.multiaddrs, serverId: server.serverId, members }, "zipnet-server listening");
+  ctx.logger.info({ peerId: server.peerId, multiaddrs: server.multiaddrs, serverId: server.serverId, members, unblindWorkers: pool?.threads ?? 0 }, "zipnet-server listening");
   ctx.markReady();
   return {
     stop: async () => {
       ctx.metrics.memberUp.set(0);
       await server.stop();
+      await pool?.close();
     },
   };
 }
