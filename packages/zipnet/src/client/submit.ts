@@ -8,7 +8,7 @@ import type { LatticeConfig } from "@builder/lattice-config";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { generateX25519, PadRatchet, sharedSecret, x25519FromSecret, type X25519KeyPair } from "../core/keys.js";
 import { sealEnvelope } from "../core/client-seal.js";
-import { ClientScheduler, type Receipt, type Rng, type SchedulerOptions } from "../core/scheduling.js";
+import { ClientScheduler, type Receipt, type RoundPlan, type Rng, type SchedulerOptions } from "../core/scheduling.js";
 import { describeError } from "../node/describe.js";
 import { zipnetIds } from "../node/ids.js";
 import { decodeVerdict, type Verdict } from "../node/wire.js";
@@ -94,6 +94,10 @@ export async function submit(config: LatticeConfig, p: SubmitParameters): Submit
   const records = new Map<number, BroadcastRecord>();
   let recordWaiter: (() => void) | null = null;
   let stream: Framed | null = null;
+  /** What we sent in the last round we took part in. */
+  let lastPlan: RoundPlan | null = null;
+  /** A round whose record had not arrived when we had to decide; resolved at the next LiveRound. */
+  let deferred: number | null = null;
 
   const emitReceipts = (): void => {
     for (const r of scheduler.takeReceipts()) events.emit("receipt", r);
@@ -140,14 +144,29 @@ export async function submit(config: LatticeConfig, p: SubmitParameters): Submit
       const live = decodeLiveRound(e.data);
       if (!live.clients.includes(clientId)) continue;
       anchor ??= live.round;
+      if (deferred !== null) {
+        // Two LiveRounds after it: a finalized round's record would have arrived by now.
+        const rec = records.get(deferred);
+        if (rec) scheduler.observe(rec, live.params, rng);
+        else scheduler.roundFailed(deferred);
+        deferred = null;
+      }
       if (live.round > anchor) {
-        const prev = await recordOf(live.round - 1, live.params);
+        const prevRound = live.round - 1;
+        const prev = await recordOf(prevRound, live.params);
         if (prev) scheduler.observe(prev, live.params, rng);
-        else scheduler.roundFailed(live.round - 1);
-        for (const r of [...records.keys()]) if (r < live.round - 1) records.delete(r);
+        else if (lastPlan?.round === prevRound && lastPlan.message !== null) {
+          // Our message may have landed in a record still on its way: declaring the round
+          // failed now could send it twice. Sit this round out and decide at the next one.
+          deferred = prevRound;
+          lastPlan = null;
+          continue;
+        } else scheduler.roundFailed(prevRound);
+        for (const r of [...records.keys()]) if (r < prevRound) records.delete(r);
       }
       emitReceipts();
       const plan = scheduler.plan(live.round, live.params, rng);
+      lastPlan = plan;
       const padKeys = live.servers.map((s) =>
         ratchetFor(live, s).padKey({ groupId: ids.groupId, round: live.round, slot: live.slot, params: live.params, clientId, serverId: s.id }),
       );
