@@ -43,13 +43,25 @@ test("20 clients over libp2p: every datum lands once, in the same order for two 
     }
     const receipts: SubmissionReceipt[] = [];
     for (const c of clients) c.events.on("receipt", (r) => receipts.push(r));
+    // Client 0 follows its receipts through the async iterator; the others through events.
+    const firstReceipts = (async () => {
+      const out: SubmissionReceipt[] = [];
+      for await (const r of clients[0]!.receipts()) {
+        out.push(r);
+        if (out.filter((x) => x.outcome === "landed").length === 2) break;
+      }
+      return out;
+    })();
     const sent = new Set<string>();
+    const firstIds: number[] = [];
     clients.forEach((c, i) => {
       for (const k of [0, 1]) {
-        c.send(txOf(i, k));
+        const id = c.send(txOf(i, k));
+        if (i === 0) firstIds.push(id);
         sent.add(hex(txOf(i, k)));
       }
     });
+    assert.equal(clients[0]!.pending(), 2);
 
     const seen: ReadDatum[][] = [[], []];
     const readersDone = seen.map(async (list, r) => {
@@ -112,6 +124,9 @@ test("20 clients over libp2p: every datum lands once, in the same order for two 
     assert.equal(new Set(got).size, got.length, "no datum twice");
     assert.deepEqual([...got].sort(), [...sent].sort(), "every datum, nothing else");
     assert.equal(receipts.filter((r) => r.final && r.outcome !== "landed").length, 0, "nothing given up");
+    const mine = await firstReceipts;
+    assert.deepEqual(mine.filter((r) => r.outcome === "landed").map((r) => r.id), firstIds, "client 0's datums land in submission order, one Landed receipt each");
+    assert.equal(clients[0]!.pending(), 0);
     const rounds = cluster.servers[0]!.state.machine.counters().roundsFinalized;
     assert.ok(rounds >= 2);
     assert.ok((cluster.serverMetrics[0]!.observations.get(ZIPNET_METRICS.roundCommitLatency) ?? []).length >= 1, "round latency observed");
