@@ -23,7 +23,10 @@ export const MAX_BATCH_MESSAGES = 65_536;
 export function encodeFramedBatch(messages: readonly Uint8Array[]): Uint8Array {
   let frameLength = 1 + varintLength(messages.length);
   for (const m of messages) frameLength += varintLength(m.length) + m.length;
-  const out = new Uint8Array(varintLength(frameLength) + frameLength);
+  // Every byte is written below, so the buffer need not be zeroed (a frame is often tens of KiB).
+  const size = varintLength(frameLength) + frameLength;
+  const raw = Buffer.allocUnsafeSlow(size);
+  const out = new Uint8Array(raw.buffer, raw.byteOffset, size);
   let off = writeVarint(out, 0, frameLength);
   out[off++] = BATCH_VERSION;
   off = writeVarint(out, off, messages.length);

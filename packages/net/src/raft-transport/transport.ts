@@ -192,7 +192,10 @@ export class Libp2pRaftTransport implements RaftTransport {
     const lp = lpStream(stream, { maxDataLength: this.cfg.maxFrameBytes });
     try {
       while (this.running) {
-        const frame = (await lp.read()).subarray();
+        // slice() always copies the frame into a buffer of its own (one copy per frame), so the
+        // decoded entries can be views into it (decodeMessage shareInput) instead of
+        // one allocation and copy each, without pinning libp2p's receive buffers.
+        const frame = (await lp.read()).slice();
         this.opts.metrics?.inc(M.frames, { direction: "in" });
         this.opts.metrics?.inc(M.bytes, { direction: "in" }, frame.length);
         // Admission ends when the peer disconnects; a frame racing that is not delivered.
@@ -225,7 +228,7 @@ export class Libp2pRaftTransport implements RaftTransport {
     for (const bytes of parts) {
       let msg: Message;
       try {
-        msg = decodeMessage(bytes, { maxBytes: this.cfg.maxMessageBytes });
+        msg = decodeMessage(bytes, { maxBytes: this.cfg.maxMessageBytes, shareInput: true });
       } catch (err) {
         this.drop("malformed", remote);
         this.logger.warn({ peer: remote, err: describeError(err) }, "raft transport: malformed message dropped");
