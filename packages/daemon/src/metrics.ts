@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { RaftMetrics } from "@builder/raft";
 
 /** Labels on every series this process exports (prom-client default labels). */
 export interface CommonLabels {
@@ -9,22 +10,8 @@ export interface CommonLabels {
   readonly member: string;
 }
 
-/**
- * Structurally the RaftMetrics interface of @builder/raft (src/types.ts);
- * restated here so the daemon need not depend on raft.
- */
-export interface RaftMetricsSink {
-  term?(value: number): void;
-  isLeader?(value: boolean): void;
-  commitIndex?(value: number): void;
-  appliedIndex?(value: number): void;
-  proposalCommitted?(): void;
-  proposalFailed?(reason: string): void;
-  commitLatencySeconds?(seconds: number): void;
-  fsyncLatencySeconds?(seconds: number): void;
-  snapshotTaken?(seconds: number): void;
-  snapshotInstalled?(seconds: number): void;
-}
+/** The sink the Raft driver reports to (declared once, in @builder/raft). */
+export type RaftMetricsSink = RaftMetrics;
 
 /**
  * The by-name sink libraries that declare their own metric names use
