@@ -1,37 +1,6 @@
-// Randomized deterministic simulation, 5 members: each schedule runs the group
-// through drops, duplicates, reordering, asymmetric partitions, crashes at
-// every persistence point, stalls, leader transfers and a member
-// replacement, then checks election safety, leader completeness, state
-// machine safety (Raft Figure 3), liveness after healing and the
-// linearizability of the clients' history.
-// Each run draws a fresh batch (its base seed is printed); rerun a batch with
-// SIM_BASE_SEED=<b>, replay one schedule with SIM_SEED=<n> SIM_MEMBERS=5 pnpm test
-import { test } from "node:test";
-import assert from "node:assert/strict";
-import { batchBaseSeed, replayRequest, runSimulationSuite } from "../src/sim/index.js";
+// Randomized deterministic simulation with 5 members (200 schedules per run;
+// the 3- and 5-member batches are separate files so they run in parallel).
+// Replay: SIM_SEED=<n> SIM_MEMBERS=5 pnpm test; rerun a batch: SIM_BASE_SEED=<b>.
+import { simulationBatch } from "./helpers/sim-batch.js";
 
-const MEMBERS = 5;
-const SCHEDULES = 200;
-
-const replay = replayRequest();
-if (replay !== null) {
-  if ((replay.members ?? MEMBERS) === MEMBERS) {
-    test(`replay seed ${replay.seed} with ${MEMBERS} members`, () => {
-      const r = runSimulationSuite(MEMBERS, [replay.seed]);
-      assert.equal(r.failure, null, r.failure ?? "");
-    });
-  }
-} else {
-  test(`${SCHEDULES} random schedules of ${MEMBERS} members are safe, live after healing and linearizable`, () => {
-    const base = batchBaseSeed();
-    console.log(`SIM_BASE_SEED=${base} (${MEMBERS} members, ${SCHEDULES} schedules)`);
-    const seeds = Array.from({ length: SCHEDULES }, (_, i) => base + i);
-    const r = runSimulationSuite(MEMBERS, seeds);
-    assert.equal(r.failure, null, r.failure ?? "");
-    // The schedules must exercise the system, not idle.
-    assert.ok(r.puts > SCHEDULES * 5, `only ${r.puts} puts completed`);
-    assert.ok(r.gets > SCHEDULES * 5, `only ${r.gets} gets completed`);
-    assert.ok(r.crashes > SCHEDULES, `only ${r.crashes} crashes injected`);
-    assert.ok(r.snapshots > 0, "no snapshot was ever installed");
-  });
-}
+simulationBatch(5, 200);
