@@ -6,8 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
-import { createLatticeHost, type LatticeHost } from "@builder/net";
-import { read, readRecords, submit, ZIPNET_METRICS, type BroadcastRecord, type ReadDatum, type Submitter, type SubmissionReceipt } from "../src/index.js";
+import { multiaddr } from "@multiformats/multiaddr";
+import { EventEmitter } from "node:events";
+import { createLatticeHost, openTicketedStream, subscribe, type LatticeHost } from "@builder/net";
+import { decodeLiveRound, decodeVerdict, encodeClientEnvelope, read, readRecords, submit, vectorBytes, zipnetIds, ZIPNET_METRICS, type BroadcastRecord, type ReadDatum, type Submitter, type SubmissionReceipt } from "../src/index.js";
 import { testLattice, waitFor } from "./fixtures/lattice.js";
 import { prepareProcessLattice, type ProcessLattice } from "./fixtures/processes.js";
 
@@ -60,6 +62,46 @@ test("3 server processes + aggregator process: exactly-once delivery, same order
     const got = a.map((d) => hex(d.tx));
     assert.equal(new Set(got).size, got.length, "no datum twice");
     assert.deepEqual([...got].sort(), [...sent].sort(), "every datum, nothing else");
+
+    // Bad envelopes to the aggregator process, each sent as soon as a LiveRound reaches this
+    // process (the aggregator folds for 400 ms from about then): refused with reasons, counted.
+    const ids = zipnetIds(lattice.config);
+    const rounds = new EventEmitter<{ live: [number] }>();
+    let maxLive = 0;
+    loops.push(
+      (async () => {
+        for await (const e of subscribe(hosts[3]!.libp2p, ids.collections.liveRound, { fromSlot: 0, providers: pl.providers.map((p) => multiaddr(p)), ticket: lattice.ticket, signal: stopReaders.signal })) {
+          maxLive = decodeLiveRound(e.data).round;
+          rounds.emit("live", maxLive);
+        }
+      })().catch(() => {}),
+    );
+    // Past the replayed history: from here on every LiveRound entry is a round just opened.
+    const finalizedSoFar = Math.max(...records.map((r) => r.round));
+    await waitFor("the LiveRound follower caught up", () => maxLive > finalizedSoFar, 10_000);
+    const raw = await openTicketedStream(hosts[3]!.libp2p, multiaddr(pl.aggregatorAddr), ids.envelopeProtocol, await lattice.ticket(), { maxFrame: 256 });
+    const probed: number[] = [];
+    const probe = async (make: (round: number) => Uint8Array): Promise<string> => {
+      const round = await new Promise<number>((resolve) => rounds.once("live", resolve));
+      probed.push(round);
+      await raw.write(make(round));
+      const v = decodeVerdict(await raw.read());
+      return v.ok ? "ok" : v.reason;
+    };
+    const n = vectorBytes(ids.params);
+    assert.equal(await probe((r) => encodeClientEnvelope({ round: r, clientId: "cd".repeat(32), hasData: false, vector: new Uint8Array(n) })), "unknown_client");
+    assert.equal(await probe((r) => encodeClientEnvelope({ round: r, clientId: clients[1]!.clientId, hasData: false, vector: new Uint8Array(n - 4) })), "wrong_length");
+    assert.equal(await probe((r) => encodeClientEnvelope({ round: r + 500, clientId: clients[1]!.clientId, hasData: false, vector: new Uint8Array(n) })), "wrong_round");
+    assert.equal(await probe(() => Uint8Array.of(0xff, 0, 1)), "malformed");
+    const aggCounters = await (await fetch(await pl.aggregator.metricsUrl(1000))).text();
+    for (const reason of ["unknown_client", "wrong_length", "wrong_round", "malformed"]) {
+      assert.match(aggCounters, new RegExp(`\\n${ZIPNET_METRICS.submissionsRejected}\\{[^}]*reason="${reason}"[^}]*\\} [1-9]\\d*\\n`), `counted ${reason}`);
+    }
+    // The rounds those probes hit still finalize (unless one was already abandoned under load, which the next rounds show).
+    await waitFor("the probed rounds' successors finalized", () => records.some((r) => r.round > Math.max(...probed)), 20_000, 50);
+    const hit = records.filter((r) => probed.includes(r.round));
+    assert.ok(hit.length >= probed.length - 1, `probed rounds ${probed.join(",")} finalized: ${hit.map((r) => r.round).join(",")}`);
+    assert.ok(hit.every((r) => r.participants >= 2));
 
     // SIGKILL one server: the next round cannot finalize (anytrust needs every partial).
     const victim = pl.servers[2]!;

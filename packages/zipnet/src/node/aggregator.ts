@@ -118,7 +118,8 @@ export async function startZipnetAggregator(o: ZipnetAggregatorOptions): Promise
         roundWaiters.push(() => (clearTimeout(t), r()));
       });
     }
-    if (!current) return { ok: false, reason: "wrong_round" };
+    // A stale or future round is that, whether or not the live fold has closed.
+    if (!current || env.round !== current.live.round) return { ok: false, reason: "wrong_round" };
     const r = current.offer(env);
     return r.ok ? r : { ok: false, reason: r.reason };
   };
