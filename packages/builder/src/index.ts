@@ -4,3 +4,4 @@ export type { CliIO, CommandSpec, FlagSpec, FlagValues, Example } from "./cli/co
 export { CliError, EXIT_USAGE, type CliErrorCode } from "./cli/errors.js";
 export { genConfigInput, devImageMeasurement, configSummary } from "./commands/genConfig.js";
 export { readyOnlyRole } from "./roles/readyOnlyRole.js";
+export * from "./local/index.js";

@@ -1,8 +1,8 @@
 import { promises as fs } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeSecretFile } from "@builder/daemon";
-import { type LatticeConfigInput, type RoleName, assembleLatticeConfig, latticeConfigToHex, roleOrganism } from "@builder/lattice-config";
+import { type LatticeConfigInput, type RoleName, assembleLatticeConfig } from "@builder/lattice-config";
+import { ensureSecrets, roleEnvFor } from "../../src/index.js";
 
 export const CONFIG_INPUT: LatticeConfigInput = {
   instance: "acme.ethereum.mainnet",
@@ -11,27 +11,11 @@ export const CONFIG_INPUT: LatticeConfigInput = {
   tallySettlementAddr: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
 };
 
-/** A complete environment for `role` with real 0400 secret files written by the daemon's writer. */
+/** A complete environment for `role` with real 0400 secret files, as `lattice up` generates them. */
 export async function roleEnv(role: RoleName, overrides: Record<string, string | undefined> = {}): Promise<Record<string, string | undefined>> {
   const dir = await fs.mkdtemp(join(tmpdir(), `builder-${role}-`));
-  const P = roleOrganism(role).toUpperCase();
-  const secret = async (name: string): Promise<string> => {
-    const path = join(dir, name);
-    await writeSecretFile(path, crypto.getRandomValues(new Uint8Array(32)));
-    return path;
-  };
-  const env: Record<string, string | undefined> = {
-    LATTICE_INSTANCE: "acme.ethereum.mainnet",
-    LATTICE_CHAIN_ID: "1",
-    LATTICE_CONFIG_HEX: latticeConfigToHex(assembleLatticeConfig(CONFIG_INPUT)),
-    LATTICE_MEMBER: "member-01",
-    LATTICE_DATA_DIR: join(dir, "data"),
-    PROMETHEUS_ADDR: "127.0.0.1:0",
-    [`${P}_COMMITTEE_SECRET_FILE`]: await secret(`${P}.committee.secret`),
-    [`${P}_SECRET_FILE`]: await secret(`${P}.peer`),
-  };
-  if (role === "atelier-member") env["ATELIER_BLS_SECRET_FILE"] = await secret("atelier.bls");
-  if (role === "relay-member") env["RELAY_BLS_SECRET_FILE"] = await secret("relay.bls");
-  if (role === "tally-member") env["TALLY_ECDSA_SECRET_FILE"] = await secret("tally.ecdsa");
+  const config = assembleLatticeConfig(CONFIG_INPUT);
+  const { env: secrets } = await ensureSecrets(dir, config.name, role, "member-01");
+  const env = roleEnvFor({ config, role, member: "member-01", secrets, dataDir: join(dir, "data"), prometheusAddr: "127.0.0.1:0" });
   return { ...env, ...overrides };
 }
