@@ -26,6 +26,7 @@ import type { ApplyResult } from "../machine.js";
 import { ZIPNET_METRICS as M, type ZipnetMetricsSink } from "../metrics.js";
 import { decodeClientEnvelope, decodeLiveRound, encodeCommand, MAX_VECTOR_BYTES, type AggregateEnvelope, type ClientEnvelope, type LiveRound } from "../proto.js";
 import { describeError } from "./describe.js";
+import { ZipnetError } from "../errors.js";
 import { zipnetIds, type ZipnetIds } from "./ids.js";
 import { encodeVerdict, type Verdict } from "./wire.js";
 
@@ -84,7 +85,10 @@ export async function startZipnetAggregator(o: ZipnetAggregatorOptions): Promise
   setMaxListeners(0, stop.signal);
   const servers: Multiaddr[] = o.servers.map((s) => multiaddr(s));
   const serverIds = servers.map((m) => m.getComponents().findLast((c) => c.name === "p2p")?.value ?? "");
-  if (serverIds.some((s) => s === "")) throw new Error("startZipnetAggregator: every server multiaddr must end in /p2p/<peer id>");
+  const bad = serverIds.findIndex((s) => s === "");
+  if (bad >= 0) {
+    throw new ZipnetError("ZIPNET_PARAMS_INVALID", `startZipnetAggregator: servers[${bad}] is ${JSON.stringify(o.servers[bad])}; expected a multiaddr ending in /p2p/<peer id> (LATTICE_BOOTSTRAP).`, { index: bad });
+  }
 
   const host = await createLatticeHost({ secret: o.secret, ...(o.listen ? { listen: o.listen } : {}), bootstrap: [...o.servers], logger });
   for (const [i, m] of servers.entries()) await host.libp2p.peerStore.merge(peerIdFromString(serverIds[i]!), { multiaddrs: [m] });

@@ -17,6 +17,7 @@ import {
 import type { LatticeConfig } from "@builder/lattice-config";
 import type { RaftMetrics } from "@builder/raft";
 import { describeError } from "./describe.js";
+import { ZipnetError } from "../errors.js";
 import { PadRatchet, sharedSecret } from "../core/keys.js";
 import { computePartial, type UnblindPool } from "../core/server-unblind.js";
 import type { ApplyResult } from "../machine.js";
@@ -140,7 +141,7 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
     if (!r) {
       const anchor = state.anchorOf(client) ?? round;
       const pk = state.machine.clientRegistry().find((c) => c.id === client)?.publicKey;
-      if (!pk) throw new Error(`client ${client} is not registered`);
+      if (!pk) throw new ZipnetError("ZIPNET_KEY_INVALID", "partial: an aggregate participant has no registered key (the machine admits only registered clients).", { client });
       const shared = sharedSecret(key.privateKey, pk);
       r = PadRatchet.fromSharedSecret(shared, { groupId: ids.groupId, clientId: client, serverId, startRound: anchor });
       shared.fill(0);
