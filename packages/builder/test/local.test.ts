@@ -50,11 +50,12 @@ describe("local secrets and role env", () => {
   });
 
   test("ensureSecrets writes 0400 files once and keeps them on a re-run", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "builder-local-"));
+    const dir = join(await mkdtemp(join(tmpdir(), "builder-local-")), "secrets", "acme.ethereum.mainnet");
     const first = await ensureSecrets(dir, "acme.ethereum.mainnet", "tally-member", "member-02");
     assert.equal(first.created.length, 3);
     const before = await Promise.all(Object.values(first.env).map((p) => readFile(p, "utf8")));
     for (const p of Object.values(first.env)) assert.equal((await stat(p)).mode & 0o777, 0o400, p);
+    assert.equal((await stat(dir)).mode & 0o777, 0o700, "the secrets directory is created 0700");
     const again = await ensureSecrets(dir, "acme.ethereum.mainnet", "tally-member", "member-02");
     assert.deepEqual(again.created, []);
     assert.deepEqual(await Promise.all(Object.values(again.env).map((p) => readFile(p, "utf8"))), before);

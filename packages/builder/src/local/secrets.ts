@@ -6,7 +6,7 @@
 // `lattice up` can resume and a second member of the same organism shares the
 // committee secret.
 import { randomBytes } from "node:crypto";
-import { access } from "node:fs/promises";
+import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { roleOrganism, type RoleName } from "@builder/lattice-config";
 import { writeSecretFile } from "@builder/daemon";
@@ -58,7 +58,7 @@ export interface EnsuredSecrets {
   readonly created: readonly string[];
 }
 
-/** Creates (0400) whichever of the role's secret files are missing under `dir`; keeps existing ones. */
+/** Creates (0400) whichever of the role's secret files are missing under `dir` (made 0700 if absent); keeps existing ones. */
 export async function ensureSecrets(
   dir: string,
   instance: string,
@@ -66,6 +66,7 @@ export async function ensureSecrets(
   member: string,
   random?: (n: number) => Uint8Array,
 ): Promise<EnsuredSecrets> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const env: Record<string, string> = {};
   const created: string[] = [];
   for (const spec of secretFilesFor(instance, role, member)) {
