@@ -5,8 +5,8 @@
 // simple: the sender alone reconnects, and a failed stream loses only what
 // was queued on it, which Raft re-sends.
 //
-// The Raft loop never waits here: send() encodes and queues; a microtask
-// flushes the whole queue as one frame, and while a write is in flight new
+// The Raft loop never waits here: send() encodes, queues and starts writing
+// the whole per-peer queue as one frame; while a write is in flight new
 // messages pile up for the next frame (batching grows with load).
 // Implements @builder/raft's RaftTransport.
 import type { Connection, Libp2p, PeerId, Stream } from "@libp2p/interface";
@@ -117,9 +117,17 @@ export class Libp2pRaftTransport implements RaftTransport {
     this.inbound.clear();
   }
 
-  /** Never blocks: encodes and queues per peer, flushed as one frame per peer in a microtask. */
+  /**
+   * Never blocks: encodes and queues per peer, then starts writing each
+   * touched peer's queue as one frame right away unless a write to it is in
+   * flight (then the queue goes out as the next frame when it completes).
+   * Right away, not in a microtask: the driver sends a leader's appends
+   * before persisting its log, and the WAL write that follows is synchronous,
+   * so a microtask would hold the appends until after it.
+   */
   send(msgs: readonly Message[]): void {
     if (!this.running) return;
+    const touched = new Set<PeerLink>();
     for (const m of msgs) {
       if (m.to === this.selfId) continue;
       let link = this.links.get(m.to);
@@ -138,7 +146,9 @@ export class Libp2pRaftTransport implements RaftTransport {
         continue;
       }
       link.enqueue(bytes, m.type === "heartbeat" || m.type === "heartbeatResp");
+      touched.add(link);
     }
+    for (const link of touched) link.kick();
   }
 
   /** Registers the single inbound handler (the driver); returns its unregister function. */
@@ -302,8 +312,15 @@ class PeerLink {
 
   enqueue(bytes: Uint8Array, droppable: boolean): void {
     this.t.drop("queue_full", this.peer, this.queue.push({ bytes, droppable }));
-    if (this.lp !== null) this.scheduleFlush();
-    else if (!this.connecting && this.retryTimer === null) void this.connect();
+  }
+
+  /** Starts sending what is queued: writes now if the stream is idle, else connects (lazily, respecting backoff). */
+  kick(): void {
+    if (this.lp !== null) {
+      if (!this.writing) void this.flush();
+    } else if (!this.connecting && this.retryTimer === null) {
+      void this.connect();
+    }
   }
 
   close(): void {
