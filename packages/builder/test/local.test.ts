@@ -69,7 +69,11 @@ describe("local secrets and role env", () => {
     const dir = await mkdtemp(join(tmpdir(), "builder-local-"));
     for (const role of ROLE_NAMES) {
       const { env: secrets } = await ensureSecrets(dir, config.name, role, "member-01");
-      const env = roleEnvFor({ config, role, member: "member-01", secrets, dataDir: join(dir, "data", role), prometheusAddr: "127.0.0.1:0" });
+      // The operator's ticket key and the aggregator's ticket come from the operator, not from ensureSecrets.
+      const extra: Record<string, string> = {};
+      if (roleOrganism(role) === "zipnet") extra["LATTICE_OPERATOR_PUBLIC_KEY_FILE"] = join(dir, "operator.pub.pem");
+      if (role === "zipnet-aggregator") extra["LATTICE_READ_TICKET_FILE"] = join(dir, "aggregator.ticket");
+      const env = roleEnvFor({ config, role, member: "member-01", secrets, dataDir: join(dir, "data", role), prometheusAddr: "127.0.0.1:0", extra });
       assert.equal(parseRoleEnv(role, env).role, role);
       const loaded = await loadDaemonEnv(role, env);
       assert.equal(loaded.config.name, config.name, role);

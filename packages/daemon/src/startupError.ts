@@ -43,8 +43,12 @@ export function errorSummary(err: unknown): string {
   return `${code ? `${code}: ` : ""}${flat}`;
 }
 
-/** Config codes from any package in the project carry an area prefix; those mean "fix the configuration". */
-const CONFIG_CODE_RE = /^(LATTICE_(CONFIG|ENV|ID)_|MANIFEST_)/;
+/**
+ * Codes that mean "fix the configuration": lattice-config's area prefixes, and
+ * by convention any code ending in _CONFIG (an organism's role-level checks,
+ * e.g. ZIPNET_ROLE_CONFIG).
+ */
+const CONFIG_CODE_RE = /^(LATTICE_(CONFIG|ENV|ID)_|MANIFEST_)|_CONFIG$/;
 
 /** 2 for configuration errors (env, secrets, config hex), 1 for everything else. */
 export function startupExitCode(err: unknown): number {

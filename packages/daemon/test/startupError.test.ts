@@ -10,6 +10,8 @@ test("startup errors render as one line with their code and pick the exit code",
     [new DaemonError("DAEMON_LISTEN_FAILED", "cannot listen"), "r: DAEMON_LISTEN_FAILED: cannot listen", 1],
     [new RoleEnvError("r", [{ variable: "A", message: "required but not set" }, { variable: "B", message: "bad" }]), 'r: LATTICE_ENV_INVALID: environment for role "r" has 2 problem(s): A: required but not set; B: bad', 2],
     [new LatticeConfigError("LATTICE_CONFIG_TRAILING_BYTES", "3 trailing bytes"), "r: LATTICE_CONFIG_TRAILING_BYTES: 3 trailing bytes", 2],
+    [Object.assign(new Error("found 1 server peer id but the config pins 3"), { code: "ZIPNET_ROLE_CONFIG" }), "r: ZIPNET_ROLE_CONFIG: found 1 server peer id but the config pins 3", 2],
+    [Object.assign(new Error("dial failed"), { code: "ZIPNET_CONFIGURED_PEER_DOWN" }), "r: ZIPNET_CONFIGURED_PEER_DOWN: dial failed", 1],
     [new Error("first\nsecond"), "r: first; second", 1],
     ["a string", "r: a string", 1],
   ];

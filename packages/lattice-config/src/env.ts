@@ -34,6 +34,7 @@ const COMMON_VARIABLES: readonly EnvVariableSpec[] = [
   { name: "LOG_LEVEL", required: false, description: `${LOG_LEVELS.join("|")} (default: info)` },
   { name: "RUST_LOG", required: false, description: "alias of LOG_LEVEL (its default level is used; 'off' = silent); LOG_LEVEL wins" },
   { name: "LATTICE_MEMBER", required: false, description: "member name used in metric labels and the data directory" },
+  { name: "LATTICE_LISTEN", required: false, description: "comma-separated libp2p listen multiaddrs (default: /ip4/127.0.0.1/tcp/0)" },
 ];
 
 function organismVariables(org: Organism): EnvVariableSpec[] {
@@ -44,7 +45,21 @@ function organismVariables(org: Organism): EnvVariableSpec[] {
   ];
 }
 
+const OPERATOR_KEY: EnvVariableSpec = {
+  name: "LATTICE_OPERATOR_PUBLIC_KEY_FILE",
+  required: true,
+  description: "PEM (SPKI) file of the operator's Ed25519 public key that signs lattice and searcher tickets",
+};
+
 const EXTRA_VARIABLES: Partial<Record<RoleName, readonly EnvVariableSpec[]>> = {
+  "zipnet-server": [
+    OPERATOR_KEY,
+    { name: "ZIPNET_MEMBERS", required: false, description: "comma-separated peer ids of the zipnet servers (default: this server plus the peer ids in LATTICE_BOOTSTRAP)" },
+  ],
+  "zipnet-aggregator": [
+    OPERATOR_KEY,
+    { name: "LATTICE_READ_TICKET_FILE", required: true, description: "file holding the aggregator's lattice read ticket (JWT), re-read on every reconnect" },
+  ],
   "atelier-member": [
     { name: "ATELIER_BLS_SECRET_FILE", required: true, description: "file holding this member's BLS secret key" },
     { name: "ATELIER_CHAIN_RPC", required: false, description: "chain RPC for simulation; required when the config pins none (atelier.chainRpc = \"\"), else defaults to it" },
@@ -76,6 +91,8 @@ export interface CommonRoleEnv {
   /** The decoded config; its name and chainId equal instance and chainId. */
   config: LatticeConfig;
   bootstrap: string[];
+  /** LATTICE_LISTEN; empty = the transport's default (/ip4/127.0.0.1/tcp/0). */
+  listen: string[];
   universe: UniqueId;
   dataDir: string;
   prometheusAddr?: PrometheusAddr | undefined;
@@ -157,10 +174,24 @@ export function roleEnvSchema<R extends RoleName>(role: R): z.ZodType<RoleEnvMap
     LOG_LEVEL: z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS, { error: (iss) => `expected one of ${LOG_LEVELS.join(", ")}, found ${JSON.stringify(iss.input)}` })).optional(),
     RUST_LOG: z.string().optional().refine((s) => s === undefined || s.trim() === "" || rustLogLevel(s) !== undefined, "expected a level such as info, or directives like \"info,libp2p=warn\" (trace|debug|info|warn|error|off)"),
     LATTICE_MEMBER: optionalNonEmpty("a member name").refine((s) => s === undefined || /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(s), "expected a member name of letters, digits, '.', '_' or '-' (at most 64)"),
+    LATTICE_LISTEN: z
+      .string()
+      .optional()
+      .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter((x) => x !== ""))
+      .refine((list) => list.every((a) => a.startsWith("/") && !/\s/.test(a)), "expected comma-separated multiaddrs such as /ip4/0.0.0.0/tcp/4001"),
     [`${P}_COMMITTEE_SECRET_FILE`]: file(`${organism} committee secret`),
     [`${P}_SECRET_FILE`]: file("peer identity secret"),
   };
-  if (role === "atelier-member") {
+  if (organism === "zipnet") shape["LATTICE_OPERATOR_PUBLIC_KEY_FILE"] = file("operator public key (PEM)");
+  if (role === "zipnet-server") {
+    shape["ZIPNET_MEMBERS"] = z
+      .string()
+      .optional()
+      .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter((x) => x !== ""))
+      .refine((list) => list.every((id) => /^[1-9A-HJ-NP-Za-km-z]{46,60}$/.test(id)), "expected comma-separated libp2p peer ids (base58, such as 12D3KooW…)");
+  } else if (role === "zipnet-aggregator") {
+    shape["LATTICE_READ_TICKET_FILE"] = file("read ticket (JWT)");
+  } else if (role === "atelier-member") {
     shape["ATELIER_BLS_SECRET_FILE"] = file("BLS secret");
     shape["ATELIER_CHAIN_RPC"] = optionalNonEmpty("a chain RPC URL");
   } else if (role === "relay-member") {
@@ -194,6 +225,7 @@ export function roleEnvSchema<R extends RoleName>(role: R): z.ZodType<RoleEnvMap
         configHex: (v["LATTICE_CONFIG_HEX"] as string).trim(),
         config,
         bootstrap: v["LATTICE_BOOTSTRAP"] as string[],
+        listen: v["LATTICE_LISTEN"] as string[],
         universe: v["LATTICE_UNIVERSE"] === undefined || v["LATTICE_UNIVERSE"].trim() === "" ? UNIVERSE : uniqueId(v["LATTICE_UNIVERSE"].trim()),
         dataDir: (v["LATTICE_DATA_DIR"] as string | undefined) ?? `${DEFAULT_DATA_ROOT}/${instance}/${member === undefined ? role : `${role}.${member}`}`,
         prometheusAddr: v["PROMETHEUS_ADDR"] === undefined ? undefined : parsePrometheusAddr(v["PROMETHEUS_ADDR"]),

@@ -12,20 +12,21 @@ test("zipnet-server without the operator key, and with a wrong member count; agg
   try {
     const { [ZIPNET_EXTRA_ENV.operatorKey]: _k, ...noKey } = pl.servers[0]!.env;
     const cases: [RoleProcess, RegExp][] = [
-      [new RoleProcess("zipnet-server", "no-key", noKey), /^zipnet-server: ZIPNET_ROLE_CONFIG: LATTICE_OPERATOR_PUBLIC_KEY_FILE is required but not set/],
+      [new RoleProcess("zipnet-server", "no-key", noKey), /^zipnet-server: DAEMON_ENV_INVALID: environment for zipnet-server has 1 problem: LATTICE_OPERATOR_PUBLIC_KEY_FILE: required but not set$/],
       [
         new RoleProcess("zipnet-server", "lonely", { ...pl.servers[0]!.env, LATTICE_BOOTSTRAP: "" }),
         /^zipnet-server: ZIPNET_ROLE_CONFIG: zipnet-server: found 1 server peer ids .* but the config pins 3; set ZIPNET_MEMBERS/,
       ],
       [
         new RoleProcess("zipnet-aggregator", "no-ticket", Object.fromEntries(Object.entries(pl.aggregator.env).filter(([k]) => k !== ZIPNET_EXTRA_ENV.readTicket))),
-        /^zipnet-aggregator: ZIPNET_ROLE_CONFIG: LATTICE_READ_TICKET_FILE is required but not set/,
+        /^zipnet-aggregator: DAEMON_ENV_INVALID: environment for zipnet-aggregator has 1 problem: LATTICE_READ_TICKET_FILE: required but not set$/,
       ],
     ];
     for (const [p] of cases) p.start();
     for (const [p, line] of cases) {
       const code = await p.exited();
-      assert.notEqual(code, 0, `${p.name} exit code`);
+      // Configuration errors exit 2 (ADR 0004), so Restart=on-failure loops are told apart from crashes.
+      assert.equal(code, 2, `${p.name} exit code`);
       assert.equal(p.stderr.length, 1, `${p.name}: one stderr line, got ${JSON.stringify(p.stderr)}`);
       assert.match(p.stderr[0]!, line);
     }

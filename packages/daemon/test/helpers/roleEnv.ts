@@ -33,6 +33,9 @@ export async function validRoleEnv(role: RoleName, overrides: Record<string, str
     [`${P}_COMMITTEE_SECRET_FILE`]: await secret("committee.secret"),
     [`${P}_SECRET_FILE`]: await secret("peer.secret"),
   };
+  // Not secrets: the operator's public ticket key and the aggregator's ticket (paths are only validated here).
+  if (P === "ZIPNET") env["LATTICE_OPERATOR_PUBLIC_KEY_FILE"] = join(dir, "operator.pub.pem");
+  if (role === "zipnet-aggregator") env["LATTICE_READ_TICKET_FILE"] = join(dir, "aggregator.ticket");
   if (role === "atelier-member") env["ATELIER_BLS_SECRET_FILE"] = await secret("bls.secret");
   if (role === "relay-member") env["RELAY_BLS_SECRET_FILE"] = await secret("builder-bls.secret");
   if (role === "tally-member") env["TALLY_ECDSA_SECRET_FILE"] = await secret("ecdsa.secret");

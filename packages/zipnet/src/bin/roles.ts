@@ -24,7 +24,7 @@ export const ZIPNET_EXTRA_ENV = {
   /** Comma-separated peer ids of the zipnet servers; default: this server plus LATTICE_BOOTSTRAP's ids. */
   members: "ZIPNET_MEMBERS",
   /** Comma-separated listen multiaddrs; default /ip4/127.0.0.1/tcp/0. */
-  listen: "ZIPNET_LISTEN",
+  listen: "LATTICE_LISTEN",
 } as const;
 
 export class ZipnetRoleError extends Error {
