@@ -7,6 +7,7 @@
 // each write waits for the stream to drain. A slow reader therefore costs
 // one page of memory; if retention evicts its cursor it gets
 // COLLECTION_PRUNED and resumes elsewhere or from a later slot.
+import { setMaxListeners } from "node:events";
 import type { LatticeHost } from "../host.js";
 import { describeError } from "../errors.js";
 import { toHex } from "../bytes.js";
@@ -44,6 +45,9 @@ export async function serveCollection(o: ServeCollectionOptions): Promise<Collec
   const logger = o.host.logger;
   let readers = 0;
   const stopAll = new AbortController();
+  // Every live reader session listens on this one signal (and removes its
+  // listener when it ends); more than Node's default of 10 readers is normal.
+  setMaxListeners(0, stopAll.signal);
 
   const onSession = async (s: TicketSession): Promise<void> => {
     const peer = s.connection.remotePeer.toString();
