@@ -7,6 +7,8 @@ export * from "./core/tag.js";
 export * from "./core/scheduling.js";
 export * from "./core/client-seal.js";
 export * from "./core/rate-limit.js";
+export * from "./core/round-window.js";
+export * from "./core/talk-budget.js";
 export * from "./core/aggregate.js";
 export * from "./core/server-unblind.js";
 export * from "./core/finalize.js";

@@ -1,5 +1,5 @@
 // Wire types and their canonical codecs. Every top-level encoding starts with
-// WIRE_VERSION; every decoder is exact-length (no trailing bytes), checks every
+// its version byte (WIRE_VERSION; ClientEnvelope has its own); every decoder is exact-length (no trailing bytes), checks every
 // announced count against a limit before allocating, and names the field it
 // failed on. The layout of the DC-net vector is defined here, once.
 import { createHash } from "node:crypto";
@@ -7,6 +7,11 @@ import { Reader, Writer, fromHex, isZero, toHex } from "./bytes.js";
 import { ZipnetError, fieldError } from "./errors.js";
 
 export const WIRE_VERSION = 1;
+/**
+ * ClientEnvelope's own version: 2 dropped the clear-text `hasData` flag (v1),
+ * which told the aggregator who talks (docs/adr/0005). A v1 envelope is refused.
+ */
+export const ENVELOPE_WIRE_VERSION = 2;
 export const ID_BYTES = 32;
 export const X25519_KEY_BYTES = 32;
 /** A reservation entry: a random, nonzero footprint (paper §"footprint scheduling"). */
@@ -66,11 +71,9 @@ export interface ClientEnvelope {
   readonly round: number;
   readonly clientId: ClientId;
   /**
-   * Whether the client spends a rate-limit token this round. NB: this tells the
-   * aggregator which clients talk this round (the anonymity set of a message is
-   * then the round's talkers, not all participants); see README "Rate limits".
+   * Nothing besides round, id and this fixed-length vector: a talker's and a
+   * cover sender's envelope must look alike to the aggregator (docs/adr/0005).
    */
-  readonly hasData: boolean;
   readonly vector: Uint8Array;
 }
 
@@ -317,11 +320,10 @@ function readLive(r: Reader): LiveRound {
 function writeEnvelope(w: Writer, e: ClientEnvelope): void {
   w.u64(e.round);
   writeId(w, e.clientId, "envelope.clientId");
-  w.u8(e.hasData ? 1 : 0);
   writeVector(w, e.vector, "envelope.vector");
 }
 function readEnvelope(r: Reader): ClientEnvelope {
-  return { round: r.u64("round"), clientId: readId(r, "clientId"), hasData: readBool(r, "hasData"), vector: readVector(r, "vector") };
+  return { round: r.u64("round"), clientId: readId(r, "clientId"), vector: readVector(r, "vector") };
 }
 
 function writeAggregate(w: Writer, a: AggregateEnvelope): void {
@@ -406,18 +408,18 @@ export function readRecord(r: Reader): BroadcastRecord {
 
 // ---------------------------------------------------------------- top-level
 
-function versioned<T>(what: string, write: (w: Writer, v: T) => void, read: (r: Reader) => T) {
+function versioned<T>(what: string, write: (w: Writer, v: T) => void, read: (r: Reader) => T, wireVersion = WIRE_VERSION) {
   return {
     encode(v: T): Uint8Array {
-      const w = new Writer().u8(WIRE_VERSION);
+      const w = new Writer().u8(wireVersion);
       write(w, v);
       return w.finish();
     },
     decode(bytes: Uint8Array): T {
       const r = new Reader(bytes, what);
       const version = r.u8("version");
-      if (version !== WIRE_VERSION) {
-        throw new ZipnetError("ZIPNET_DECODE_VERSION", `${what}: unknown wire version.`, { what, expected: WIRE_VERSION, got: version });
+      if (version !== wireVersion) {
+        throw new ZipnetError("ZIPNET_DECODE_VERSION", `${what}: unknown wire version.`, { what, expected: wireVersion, got: version });
       }
       const v = read(r);
       r.end();
@@ -428,7 +430,7 @@ function versioned<T>(what: string, write: (w: Writer, v: T) => void, read: (r: 
 
 const paramsCodec = versioned("RoundParams", writeParams, readParams);
 const liveCodec = versioned("LiveRound", writeLive, readLive);
-const envelopeCodec = versioned("ClientEnvelope", writeEnvelope, readEnvelope);
+const envelopeCodec = versioned("ClientEnvelope", writeEnvelope, readEnvelope, ENVELOPE_WIRE_VERSION);
 const aggregateCodec = versioned("AggregateEnvelope", writeAggregate, readAggregate);
 const partialCodec = versioned("PartialUnblind", writePartial, readPartial);
 const recordCodec = versioned("BroadcastRecord", writeRecord, readRecord);

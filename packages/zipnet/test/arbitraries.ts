@@ -37,7 +37,7 @@ export const liveArb = fc
   .record({ round, slot: round, lastInSlot: fc.boolean(), clients: sortedIds(6), servers: serversArb, params: paramsArb })
   .map((l) => ({ ...l, params: { ...l.params, maxParticipants: Math.max(l.params.maxParticipants, l.clients.length) } }));
 
-export const envelopeArb = fc.record({ round, clientId: idArb, hasData: fc.boolean(), vector: vec });
+export const envelopeArb = fc.record({ round, clientId: idArb, vector: vec });
 export const aggregateArb = fc.record({ round, participants: sortedIds(6), vector: vec });
 export const partialArb = fc.record({ round, serverId: idArb, participantsHash: key32, vector: vec });
 

@@ -19,7 +19,7 @@ import {
   type Command,
   type LiveRound,
   type PadContext,
-  type RateLimiter,
+  type EnvelopeRateLimiter,
   type Rng,
   type RoundParams,
   type X25519KeyPair,
@@ -130,7 +130,7 @@ export class World {
     });
   }
 
-  fold(live: LiveRound, envelopes: readonly ClientEnvelope[], limiter: RateLimiter | null = null) {
+  fold(live: LiveRound, envelopes: readonly ClientEnvelope[], limiter: EnvelopeRateLimiter | null = null) {
     const agg = new Aggregator(live, limiter);
     for (const e of envelopes) agg.offer(e);
     const closed = agg.close();

@@ -89,9 +89,9 @@ test("3 server processes + aggregator process: exactly-once delivery, same order
       return v.ok ? "ok" : v.reason;
     };
     const n = vectorBytes(ids.params);
-    assert.equal(await probe((r) => encodeClientEnvelope({ round: r, clientId: "cd".repeat(32), hasData: false, vector: new Uint8Array(n) })), "unknown_client");
-    assert.equal(await probe((r) => encodeClientEnvelope({ round: r, clientId: clients[1]!.clientId, hasData: false, vector: new Uint8Array(n - 4) })), "wrong_length");
-    assert.equal(await probe((r) => encodeClientEnvelope({ round: r + 500, clientId: clients[1]!.clientId, hasData: false, vector: new Uint8Array(n) })), "wrong_round");
+    assert.equal(await probe((r) => encodeClientEnvelope({ round: r, clientId: "cd".repeat(32), vector: new Uint8Array(n) })), "unknown_client");
+    assert.equal(await probe((r) => encodeClientEnvelope({ round: r, clientId: clients[1]!.clientId, vector: new Uint8Array(n - 4) })), "wrong_length");
+    assert.equal(await probe((r) => encodeClientEnvelope({ round: r + 500, clientId: clients[1]!.clientId, vector: new Uint8Array(n) })), "wrong_round");
     assert.equal(await probe(() => Uint8Array.of(0xff, 0, 1)), "malformed");
     const aggCounters = await (await fetch(await pl.aggregator.metricsUrl(1000))).text();
     for (const reason of ["unknown_client", "wrong_length", "wrong_round", "malformed"]) {

@@ -81,7 +81,7 @@ test("20 clients over libp2p: every datum lands once, in the same order for two 
       return v.ok ? "ok" : v.reason;
     };
     const env = (live: LiveRound, o: { round?: number; clientId?: string; length?: number }): Uint8Array =>
-      encodeClientEnvelope({ round: o.round ?? live.round, clientId: o.clientId ?? live.clients[0]!, hasData: false, vector: new Uint8Array(o.length ?? vectorBytes(live.params)) });
+      encodeClientEnvelope({ round: o.round ?? live.round, clientId: o.clientId ?? live.clients[0]!, vector: new Uint8Array(o.length ?? vectorBytes(live.params)) });
     assert.equal(await probe((live) => env(live, { round: live.round + 1000 })), "wrong_round");
     assert.equal(await probe((live, n) => env(live, { length: n - 16 })), "wrong_length");
     assert.equal(await probe((live) => env(live, { clientId: "ab".repeat(32) })), "unknown_client");

@@ -5,6 +5,8 @@ import {
   MAX_TX_BYTES,
   MAX_VECTOR_BYTES,
   ZipnetError,
+  ENVELOPE_WIRE_VERSION,
+  WIRE_VERSION,
   decodeAggregate,
   decodeBroadcastRecord,
   decodeClientEnvelope,
@@ -28,13 +30,13 @@ import {
 import { aggregateArb, commandArb, envelopeArb, liveArb, paramsArb, partialArb, recordArb } from "./arbitraries.js";
 
 const codecs = [
-  { name: "RoundParams", arb: paramsArb, enc: encodeRoundParams, dec: decodeRoundParams },
-  { name: "LiveRound", arb: liveArb, enc: encodeLiveRound, dec: decodeLiveRound },
-  { name: "ClientEnvelope", arb: envelopeArb, enc: encodeClientEnvelope, dec: decodeClientEnvelope },
-  { name: "AggregateEnvelope", arb: aggregateArb, enc: encodeAggregate, dec: decodeAggregate },
-  { name: "PartialUnblind", arb: partialArb, enc: encodePartial, dec: decodePartial },
-  { name: "BroadcastRecord", arb: recordArb, enc: encodeBroadcastRecord, dec: decodeBroadcastRecord },
-  { name: "Command", arb: commandArb, enc: encodeCommand, dec: decodeCommand },
+  { name: "RoundParams", arb: paramsArb, enc: encodeRoundParams, dec: decodeRoundParams, version: WIRE_VERSION },
+  { name: "LiveRound", arb: liveArb, enc: encodeLiveRound, dec: decodeLiveRound, version: WIRE_VERSION },
+  { name: "ClientEnvelope", arb: envelopeArb, enc: encodeClientEnvelope, dec: decodeClientEnvelope, version: ENVELOPE_WIRE_VERSION },
+  { name: "AggregateEnvelope", arb: aggregateArb, enc: encodeAggregate, dec: decodeAggregate, version: WIRE_VERSION },
+  { name: "PartialUnblind", arb: partialArb, enc: encodePartial, dec: decodePartial, version: WIRE_VERSION },
+  { name: "BroadcastRecord", arb: recordArb, enc: encodeBroadcastRecord, dec: decodeBroadcastRecord, version: WIRE_VERSION },
+  { name: "Command", arb: commandArb, enc: encodeCommand, dec: decodeCommand, version: WIRE_VERSION },
 ] as const;
 
 /** Decoding must either succeed or throw a ZipnetError — never a RangeError or TypeError. */
@@ -55,7 +57,7 @@ describe("codecs", () => {
       fc.assert(
         fc.property(c.arb as fc.Arbitrary<unknown>, (v) => {
           const bytes = enc(v);
-          assert.equal(bytes[0], 1, "version byte first");
+          assert.equal(bytes[0], c.version, "version byte first");
           const back = dec(bytes);
           // structuredClone: fast-check records have a null prototype, decoded objects do not.
           assert.deepEqual(back, structuredClone(v));
@@ -71,7 +73,7 @@ describe("codecs", () => {
           assert.throws(() => dec(prefix), (e: unknown) => e instanceof ZipnetError && /TRUNCATED|FIELD|LIMIT|TAG/.test(e.code));
           assert.throws(() => dec(new Uint8Array([...bytes, 0])), { code: "ZIPNET_DECODE_TRAILING" });
           const badVersion = bytes.slice();
-          badVersion[0] = 2;
+          badVersion[0] = c.version + 1;
           assert.throws(() => dec(badVersion), { code: "ZIPNET_DECODE_VERSION" });
         }),
         { numRuns: 50 },
@@ -91,10 +93,34 @@ describe("codecs", () => {
   }
 });
 
+describe("ClientEnvelope v2 (docs/adr/0005)", () => {
+  test("the layout is version ‖ round ‖ clientId ‖ vector: no field besides these", () => {
+    const bytes = encodeClientEnvelope({ round: 5, clientId: "11".repeat(32), vector: Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7]) });
+    assert.equal(Buffer.from(bytes).toString("hex"), "02" + "0500000000000000" + "11".repeat(32) + "08000000" + "0001020304050607");
+  });
+
+  test("every envelope of a round has length 1 + 8 + 32 + 4 + vectorBytes", () => {
+    fc.assert(
+      fc.property(envelopeArb, (e) => assert.equal(encodeClientEnvelope(e).length, 45 + e.vector.length)),
+    );
+  });
+
+  test("a v1 envelope (with its clear-text hasData byte) is refused with the version named", () => {
+    // v1: version 1 ‖ round ‖ clientId ‖ hasData ‖ vector.
+    const v1 = Buffer.from("01" + "0500000000000000" + "11".repeat(32) + "01" + "04000000" + "00000000", "hex");
+    assert.throws(() => decodeClientEnvelope(new Uint8Array(v1)), (e: unknown) => {
+      assert.ok(e instanceof ZipnetError);
+      assert.equal(e.code, "ZIPNET_DECODE_VERSION");
+      assert.deepEqual(e.details, { what: "ClientEnvelope", expected: 2, got: 1 });
+      return true;
+    });
+  });
+});
+
 describe("decoder limits and messages", () => {
   test("an announced vector larger than the limit is refused before allocation", () => {
-    const env = encodeClientEnvelope({ round: 1, clientId: "aa".repeat(32), hasData: false, vector: new Uint8Array(8) });
-    const lenAt = 1 + 8 + 32 + 1;
+    const env = encodeClientEnvelope({ round: 1, clientId: "aa".repeat(32), vector: new Uint8Array(8) });
+    const lenAt = 1 + 8 + 32;
     new DataView(env.buffer).setUint32(lenAt, MAX_VECTOR_BYTES + 4, true);
     assert.throws(() => decodeClientEnvelope(env), (e: unknown) => {
       assert.ok(e instanceof ZipnetError);
@@ -129,7 +155,7 @@ describe("decoder limits and messages", () => {
 
   test("ids must be 32-byte lowercase hex when encoding", () => {
     assert.throws(
-      () => encodeClientEnvelope({ round: 1, clientId: "XYZ", hasData: false, vector: new Uint8Array(0) }),
+      () => encodeClientEnvelope({ round: 1, clientId: "XYZ", vector: new Uint8Array(0) }),
       (e: unknown) => e instanceof ZipnetError && e.code === "ZIPNET_ENCODE_FIELD" && e.details.field === "envelope.clientId",
     );
   });

@@ -4,7 +4,10 @@ import fc from "fast-check";
 import {
   Aggregator,
   ClientScheduler,
-  RateLimiter,
+  EnvelopeRateLimiter,
+  SendGate,
+  ZipnetClientError,
+  sealEnvelope,
   buildPlaintext,
   encodeTx2718,
   finalizeRound,
@@ -12,6 +15,7 @@ import {
   xorInto,
   type BroadcastRecord,
   type RoundParams,
+  type RoundPlan,
 } from "../src/index.js";
 import { World, seededRng, txOf } from "./fixtures.js";
 
@@ -119,23 +123,100 @@ describe("footprint scheduling", () => {
   });
 });
 
-describe("rate limit (aggregator token accounting)", () => {
-  test("N data envelopes per client per window; cover envelopes are free; the window resets", async () => {
+describe("rate limits (docs/adr/0005)", () => {
+  test("aggregator: a second envelope in a round is a duplicate, and the (n+1)th in a window is rate_limited, talk or cover alike", () => {
     const w = new World({ ...params, minParticipants: 1 }, 2, 2);
-    const limiter = new RateLimiter({ maxDataEnvelopes: 2, windowRounds: 10 });
+    const limiter = new EnvelopeRateLimiter({ maxEnvelopes: 3, windowRounds: 10 });
     const c = w.clients[0]!.id;
-    const live = (round: number) => w.live(round);
-    const vec = new Uint8Array(4 * 16 + 2 * 1040);
-    const offer = (round: number, hasData: boolean) => new Aggregator(live(round), limiter).offer({ round, clientId: c, hasData, vector: vec });
-    assert.deepEqual(offer(10, true), { ok: true });
-    assert.deepEqual(offer(11, false), { ok: true });
-    assert.deepEqual(offer(12, true), { ok: true });
-    assert.deepEqual(offer(13, true), { ok: false, reason: "rate_limited" });
-    assert.deepEqual(offer(14, false), { ok: true }, "cover traffic is never limited");
-    assert.deepEqual(offer(20, true), { ok: true }, "next window");
+    const n = vectorBytes(params);
+    const plan = (round: number, talk: boolean): RoundPlan => ({
+      round,
+      reservation: talk ? { index: 1, footprint: new Uint8Array(16).fill(7) } : null,
+      message: null,
+    });
+    // Envelopes as sealed (uniform pads), so the aggregator sees exactly what it sees in production.
+    const rng = seededRng("envelope-rate");
+    const env = (round: number, talk: boolean) =>
+      sealEnvelope({ clientId: c, params, plan: plan(round, talk), padKeys: [0, 1].map(() => ({ key: rng.bytes(16), iv: rng.bytes(16) })) });
+    const agg10 = new Aggregator(w.live(10), limiter);
+    assert.deepEqual(agg10.offer(env(10, false)), { ok: true });
+    assert.deepEqual(agg10.offer(env(10, true)), { ok: false, reason: "duplicate" }, "one envelope per client per round");
+    assert.deepEqual(new Aggregator(w.live(11), limiter).offer(env(11, true)), { ok: true });
+    assert.deepEqual(new Aggregator(w.live(12), limiter).offer(env(12, false)), { ok: true });
+    for (const talk of [true, false]) {
+      const agg = new Aggregator(w.live(13), limiter);
+      assert.deepEqual(agg.offer(env(13, talk)), { ok: false, reason: "rate_limited" }, `the 4th envelope of the window, talk=${talk}`);
+      assert.equal(agg.rejections.rate_limited, 1);
+    }
+    assert.equal(env(13, true).vector.length, n);
+    assert.deepEqual(new Aggregator(w.live(20), limiter).offer(env(20, false)), { ok: true }, "next window");
     limiter.prune(20);
     assert.equal(limiter.allows(c, 21), true);
-    assert.throws(() => new RateLimiter({ maxDataEnvelopes: 1, windowRounds: 0 }), { code: "ZIPNET_PARAMS_INVALID" });
+    assert.throws(() => new EnvelopeRateLimiter({ maxEnvelopes: 1, windowRounds: 0 }), { code: "ZIPNET_PARAMS_INVALID" });
+    assert.throws(() => new EnvelopeRateLimiter({ maxEnvelopes: -1, windowRounds: 4 }), { code: "ZIPNET_PARAMS_INVALID" });
+  });
+
+  test("client: the scheduler never plans more data rounds per window than its talk budget; the rest wait and all land", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 2, max: 12 }), fc.integer({ min: 1, max: 8 }), fc.nat({ max: 30 }), fc.string(),
+        (maxDataRounds, windowRounds, datums, start, seed) => {
+          const rng = seededRng(seed);
+          const s = new ClientScheduler({ talkBudget: { maxDataRounds, windowRounds } });
+          for (let i = 0; i < datums; i++) s.enqueue(datum(`${seed}/${i}`));
+          const perWindow = new Map<number, number>();
+          let landed = 0;
+          for (let r = start; r < start + 200 && landed < datums; r++) {
+            const plan = s.plan(r, params, rng);
+            if (plan.reservation || plan.message) {
+              const w = Math.floor(r / windowRounds);
+              perWindow.set(w, (perWindow.get(w) ?? 0) + 1);
+            }
+            // This client alone: its reservation survives and its message is delivered.
+            s.observe(record(r, {
+              reservations: plan.reservation ? [plan.reservation] : [],
+              messages: plan.message ? [{ slotIndex: plan.message.slotIndex, datum: plan.message.datum }] : [],
+            }), params, rng);
+            landed += s.takeReceipts().filter((x) => x.outcome === "landed").length;
+          }
+          assert.equal(landed, datums, "every datum lands eventually");
+          for (const [w, k] of perWindow) assert.ok(k <= maxDataRounds, `window ${w}: ${k} data rounds > budget ${maxDataRounds}`);
+          if (datums * 2 > maxDataRounds) assert.ok(perWindow.size > 1, "over-budget datums waited for a later window");
+        }),
+      { numRuns: 60 },
+    );
+  });
+
+  test("client: a reservation that fails gives its message round back to the budget", () => {
+    const rng = seededRng("refund");
+    const s = new ClientScheduler({ talkBudget: { maxDataRounds: 2, windowRounds: 10 } });
+    s.enqueue(datum("a"));
+    const p0 = s.plan(0, params, rng);
+    assert.ok(p0.reservation);
+    assert.equal(s.talkBudgetLeft(0), 0);
+    // Round 0's record lacks our footprint: dropped, so round 1's message is not sent.
+    s.observe(record(0), params, rng);
+    assert.equal(s.talkBudgetLeft(1), 1);
+    const p1 = s.plan(1, params, rng);
+    assert.deepEqual(p1, { round: 1, reservation: null, message: null }, "one free data round cannot hold a reservation and its message");
+    assert.throws(() => new ClientScheduler({ talkBudget: { maxDataRounds: 1.5, windowRounds: 10 } }), { code: "ZIPNET_PARAMS_INVALID" });
+  });
+
+  test("client: send() refuses past the slot's datums with ZIPNET_CLIENT_RATE_LIMITED naming the limit and the window", () => {
+    let now = 10_500;
+    const gate = new SendGate({ datumsPerSlot: 2, genesisUnixMs: 0, slotDurationMs: 4_000, nowMs: () => now });
+    gate.admit();
+    gate.admit();
+    assert.throws(() => gate.admit(), (e: unknown) => {
+      assert.ok(e instanceof ZipnetClientError);
+      assert.equal(e.code, "ZIPNET_CLIENT_RATE_LIMITED");
+      assert.equal(e.temporary, true);
+      assert.deepEqual(e.fields, { limit: 2, window: "slot", slot: 2, slotDurationMs: 4_000, retryInMs: 1_500 });
+      assert.equal(e.message, "send: talk limit reached: 2 datums per slot (zipnet.maxEnvelopesPerClientPerSlot) already sent in slot 2; retry in 1500 ms, at the next slot.");
+      return true;
+    });
+    now = 12_000;
+    gate.admit();
+    gate.admit();
+    assert.throws(() => gate.admit(), { code: "ZIPNET_CLIENT_RATE_LIMITED" }, "the next slot has its own budget, no more");
   });
 });
-

@@ -11,6 +11,7 @@ import { sealEnvelope } from "../core/client-seal.js";
 import { ClientScheduler, type Receipt, type RoundPlan, type Rng, type SchedulerOptions } from "../core/scheduling.js";
 import { describeError } from "../node/describe.js";
 import { zipnetIds } from "../node/ids.js";
+import { zipnetRatePolicies } from "../node/rate-policy.js";
 import { decodeVerdict, type Verdict } from "../node/wire.js";
 import {
   clientIdOf,
@@ -26,6 +27,7 @@ import {
 } from "../proto.js";
 import { ZipnetClientError } from "./errors.js";
 import { clientHost, parseTargets } from "./host.js";
+import { SendGate } from "./send-gate.js";
 
 export interface SubmitParameters {
   /** Server multiaddrs (each ending in /p2p/<peer id>): registration and collections. */
@@ -38,7 +40,10 @@ export interface SubmitParameters {
   secret?: Uint8Array;
   host?: LatticeHost;
   rng?: Rng;
+  /** Defaults to the config's talk budget (`zipnetRatePolicies(config).talk`); see docs/adr/0005. */
   scheduler?: SchedulerOptions;
+  /** Clock for the per-slot send limit. Default Date.now. */
+  nowMs?: () => number;
   /** How long to keep retrying registration. Default 30 s. */
   registerTimeoutMs?: number;
   signal?: AbortSignal;
@@ -57,7 +62,11 @@ export interface SubmitterEvents {
 export interface Submitter {
   readonly clientId: ClientId;
   readonly events: EventEmitter<SubmitterEvents>;
-  /** Queue a transaction (≤ 1022 bytes); it lands in a later round, after retries if it collides. */
+  /**
+   * Queue a transaction (≤ 1022 bytes); it lands in a later round, after retries if it collides.
+   * Throws ZIPNET_CLIENT_RATE_LIMITED (temporary) once this slot's talk budget,
+   * `zipnet.maxEnvelopesPerClientPerSlot` datums, is spent.
+   */
   send(tx: Uint8Array): SubmissionId;
   /** Receipts as they are decided, until close(). */
   receipts(): AsyncIterable<SubmissionReceipt>;
@@ -77,7 +86,9 @@ export async function submit(config: LatticeConfig, p: SubmitParameters): Submit
   const key: X25519KeyPair = p.secret ? x25519FromSecret(p.secret) : generateX25519();
   const clientId = clientIdOf(key.publicKey);
   const rng = p.rng ?? cryptoRng;
-  const scheduler = new ClientScheduler(p.scheduler ?? {});
+  const rates = zipnetRatePolicies(config);
+  const scheduler = new ClientScheduler({ talkBudget: rates.talk, ...p.scheduler });
+  const gate = new SendGate({ datumsPerSlot: rates.datumsPerSlot, genesisUnixMs: config.slot.genesisUnixMs, slotDurationMs: config.slot.durationMs, nowMs: p.nowMs ?? Date.now });
   const events = new EventEmitter<SubmitterEvents>();
   events.setMaxListeners(0);
   const stop = new AbortController();
@@ -201,6 +212,7 @@ export async function submit(config: LatticeConfig, p: SubmitParameters): Submit
       if (tx.length > MAX_TX_BYTES) {
         throw new ZipnetClientError("ZIPNET_CLIENT_CONFIG", `send: transaction is ${tx.length} bytes; at most ${MAX_TX_BYTES} fit one datum.`, { length: tx.length, max: MAX_TX_BYTES });
       }
+      gate.admit();
       return scheduler.enqueue(encodeTx2718(tx));
     },
     receipts() {

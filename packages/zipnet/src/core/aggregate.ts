@@ -4,7 +4,7 @@
 // Cost: one Uint32 XOR pass per accepted envelope (~7.8 GiB/s warm).
 import { xorInto } from "../bytes.js";
 import { vectorBytes, type AggregateEnvelope, type ClientEnvelope, type ClientId, type LiveRound } from "../proto.js";
-import type { RateLimiter } from "./rate-limit.js";
+import type { EnvelopeRateLimiter } from "./rate-limit.js";
 
 export type FoldRejection = "wrong_round" | "unknown_client" | "wrong_length" | "duplicate" | "rate_limited" | "closed";
 
@@ -30,7 +30,7 @@ export class Aggregator {
 
   constructor(
     readonly live: LiveRound,
-    private readonly limiter: RateLimiter | null = null,
+    private readonly limiter: EnvelopeRateLimiter | null = null,
   ) {
     this.acc = new Uint8Array(vectorBytes(live.params));
     this.clients = new Set(live.clients);
@@ -51,10 +51,11 @@ export class Aggregator {
     if (!this.clients.has(env.clientId)) return this.reject("unknown_client");
     if (env.vector.length !== this.acc.length) return this.reject("wrong_length");
     if (this.folded.has(env.clientId)) return this.reject("duplicate");
-    if (env.hasData && this.limiter && !this.limiter.allows(env.clientId, env.round)) return this.reject("rate_limited");
+    // Every envelope counts: nothing in it says whether it talks (docs/adr/0005).
+    if (this.limiter && !this.limiter.allows(env.clientId, env.round)) return this.reject("rate_limited");
     xorInto(this.acc, env.vector);
     this.folded.add(env.clientId);
-    if (env.hasData) this.limiter?.consume(env.clientId, env.round);
+    this.limiter?.consume(env.clientId, env.round);
     return { ok: true };
   }
 

@@ -59,5 +59,5 @@ export function sealEnvelope(a: {
   padKeys: readonly PadKey[];
 }): ClientEnvelope {
   const vector = sealVector(buildPlaintext(a.params, a.plan), a.padKeys);
-  return { round: a.plan.round, clientId: a.clientId, hasData: a.plan.reservation !== null || a.plan.message !== null, vector };
+  return { round: a.plan.round, clientId: a.clientId, vector };
 }

@@ -1,49 +1,43 @@
-// Per-client token accounting for the aggregator: at most `maxDataEnvelopes`
-// envelopes with data per client per window of `windowRounds` rounds; cover
-// envelopes are free. Time is the round number, so this stays pure.
-// Cost: one Map lookup per envelope.
+// The aggregator's envelope-rate limit: at most `maxEnvelopes` envelopes per
+// client per window of `windowRounds` rounds, talk and cover alike. It counts
+// every envelope because an envelope carries nothing that says whether it
+// talks (docs/adr/0005); the talk limit lives in the client (talk-budget.ts).
+// Time is the round number, so this stays pure. Cost: one Map lookup per envelope.
 import { ZipnetError } from "../errors.js";
 import type { ClientId } from "../proto.js";
+import { RoundWindowCounter } from "./round-window.js";
 
-export interface RateLimitPolicy {
-  readonly maxDataEnvelopes: number;
+export interface EnvelopeRatePolicy {
+  readonly maxEnvelopes: number;
   readonly windowRounds: number;
 }
 
-export class RateLimiter {
-  private readonly used = new Map<ClientId, { window: number; count: number }>();
+export class EnvelopeRateLimiter {
+  private readonly used = new Map<ClientId, RoundWindowCounter>();
 
-  constructor(readonly policy: RateLimitPolicy) {
-    if (!(policy.windowRounds >= 1) || !(policy.maxDataEnvelopes >= 0)) {
-      throw new ZipnetError("ZIPNET_PARAMS_INVALID", "RateLimitPolicy: need windowRounds >= 1 and maxDataEnvelopes >= 0.", {
+  constructor(readonly policy: EnvelopeRatePolicy) {
+    if (!Number.isInteger(policy.windowRounds) || policy.windowRounds < 1 || !Number.isInteger(policy.maxEnvelopes) || policy.maxEnvelopes < 0) {
+      throw new ZipnetError("ZIPNET_PARAMS_INVALID", "EnvelopeRatePolicy: need integers windowRounds >= 1 and maxEnvelopes >= 0.", {
         windowRounds: policy.windowRounds,
-        maxDataEnvelopes: policy.maxDataEnvelopes,
+        maxEnvelopes: policy.maxEnvelopes,
       });
     }
   }
 
-  private windowOf(round: number): number {
-    return Math.floor(round / this.policy.windowRounds);
-  }
-
-  /** Would a data envelope from `client` in `round` be within budget? */
+  /** Would one more envelope from `client` in `round` be within the window's limit? */
   allows(client: ClientId, round: number): boolean {
-    const u = this.used.get(client);
-    const count = u && u.window === this.windowOf(round) ? u.count : 0;
-    return count < this.policy.maxDataEnvelopes;
+    return (this.used.get(client)?.count(round) ?? 0) < this.policy.maxEnvelopes;
   }
 
-  /** Spend one token; call only after the envelope was otherwise accepted. */
+  /** Count one envelope; call only after it was otherwise accepted. */
   consume(client: ClientId, round: number): void {
-    const w = this.windowOf(round);
-    const u = this.used.get(client);
-    if (u && u.window === w) u.count++;
-    else this.used.set(client, { window: w, count: 1 });
+    let c = this.used.get(client);
+    if (!c) this.used.set(client, (c = new RoundWindowCounter(this.policy.windowRounds)));
+    c.add(round, 1);
   }
 
   /** Forget clients whose window is over (bounds memory to active clients). */
   prune(round: number): void {
-    const w = this.windowOf(round);
-    for (const [c, u] of this.used) if (u.window < w) this.used.delete(c);
+    for (const [client, c] of this.used) if (c.count(round) === 0) this.used.delete(client);
   }
 }

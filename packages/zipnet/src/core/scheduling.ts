@@ -11,6 +11,7 @@ import { bytesEqual, isZero } from "../bytes.js";
 import { ZipnetError } from "../errors.js";
 import { DATUM_BYTES, FOOTPRINT_BYTES, type BroadcastRecord, type Reservation, type RoundParams } from "../proto.js";
 import { falsificationTag } from "./tag.js";
+import { TalkBudget, type TalkBudgetPolicy } from "./talk-budget.js";
 
 /** Message slot of round r+1 owned by each reservation of round r: its rank, if < messageSlots. */
 export function slotOwners(reservations: readonly Reservation[], messageSlots: number): readonly Reservation[] {
@@ -57,6 +58,12 @@ export interface SchedulerOptions {
   readonly maxAttempts?: number;
   /** Backoff window is 2^min(collisions, maxBackoffExponent) rounds. */
   readonly maxBackoffExponent?: number;
+  /**
+   * The talk-rate limit (docs/adr/0005): never plan more data rounds than this
+   * per window; datums beyond it wait in the queue for the next window.
+   * Unlimited when omitted.
+   */
+  readonly talkBudget?: TalkBudgetPolicy;
 }
 
 /**
@@ -72,10 +79,17 @@ export class ClientScheduler {
   private receipts: Receipt[] = [];
   private readonly maxAttempts: number;
   private readonly maxBackoffExponent: number;
+  private readonly budget: TalkBudget | null;
 
   constructor(opts: SchedulerOptions = {}) {
     this.maxAttempts = opts.maxAttempts ?? 32;
     this.maxBackoffExponent = opts.maxBackoffExponent ?? 6;
+    this.budget = opts.talkBudget ? new TalkBudget(opts.talkBudget) : null;
+  }
+
+  /** Data rounds the talk budget still allows in the window holding `round` (Infinity without a budget). */
+  talkBudgetLeft(round: number): number {
+    return this.budget ? this.budget.remaining(round) : Infinity;
   }
 
   /** Queue a 1024-byte datum (see encodeTx2718); returns its receipt id. */
@@ -102,6 +116,8 @@ export class ClientScheduler {
     const f = this.inflight;
     if (!f) return;
     this.inflight = null;
+    // The message round was budgeted with the reservation; it will not be sent now.
+    if (f.phase === "reserved") this.budget?.refund(f.round + 1);
     const collisions = f.collisions + (outcome === "collided" ? 1 : 0);
     const final = f.attempts >= this.maxAttempts;
     this.receipts.push({ id: f.id, round, outcome, final, attempts: f.attempts });
@@ -152,7 +168,8 @@ export class ClientScheduler {
       return { round, reservation: null, message: { slotIndex: f.slotIndex, datum: f.datum, tag } };
     }
     const head = this.queue[0];
-    if (!f && head && round >= this.backoffUntil) {
+    // A datum's reservation and message are budgeted together, so a won slot is never left unsent.
+    if (!f && head && round >= this.backoffUntil && (this.budget?.take([round, round + 1]) ?? true)) {
       this.queue.shift();
       let footprint = rng.bytes(FOOTPRINT_BYTES);
       while (isZero(footprint)) footprint = rng.bytes(FOOTPRINT_BYTES);

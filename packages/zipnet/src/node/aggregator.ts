@@ -21,7 +21,8 @@ import {
 } from "@builder/net";
 import type { LatticeConfig } from "@builder/lattice-config";
 import { Aggregator, type FoldRejection } from "../core/aggregate.js";
-import { RateLimiter } from "../core/rate-limit.js";
+import { EnvelopeRateLimiter } from "../core/rate-limit.js";
+import { zipnetRatePolicies } from "./rate-policy.js";
 import type { ApplyResult } from "../machine.js";
 import { ZIPNET_METRICS as M, type ZipnetMetricsSink } from "../metrics.js";
 import { decodeClientEnvelope, decodeLiveRound, encodeCommand, MAX_VECTOR_BYTES, type AggregateEnvelope, type ClientEnvelope, type LiveRound } from "../proto.js";
@@ -95,9 +96,8 @@ export async function startZipnetAggregator(o: ZipnetAggregatorOptions): Promise
   const admission = new Admission({ host, groupId: ids.groupId, committeeSecret: o.committeeSecret });
   await admission.start();
 
-  const slotsPerWindow = Math.max(1, Math.floor(o.config.slot.durationMs / ids.params.roundPeriodMs));
-  // A datum costs two data envelopes (reservation, then message).
-  const limiter = new RateLimiter({ maxDataEnvelopes: 2 * o.config.zipnet.maxEnvelopesPerClientPerSlot, windowRounds: slotsPerWindow });
+  // Counts every envelope, talk or cover: the talk limit is the client's (docs/adr/0005).
+  const limiter = new EnvelopeRateLimiter(zipnetRatePolicies(o.config).envelope);
 
   let current: Aggregator | null = null;
   let roundWaiters: (() => void)[] = [];
