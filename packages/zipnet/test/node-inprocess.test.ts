@@ -13,6 +13,7 @@ import {
   submit,
   vectorBytes,
   ZIPNET_METRICS,
+  ZipnetClientError,
   type LiveRound,
   type ReadDatum,
   type Submitter,
@@ -24,12 +25,14 @@ import { testLattice, waitFor } from "./fixtures/lattice.js";
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const txOf = (client: number, k: number): Uint8Array => new TextEncoder().encode(`0x02 client ${client} tx ${k}`);
 
-test("20 clients over libp2p: every datum lands once, in the same order for two readers; bad input refused and counted", { timeout: 120_000 }, async () => {
+test("20 clients over libp2p: every datum lands once, in the same order for two readers; send() refuses past the talk limit; bad input refused and counted", { timeout: 120_000 }, async () => {
   const lattice = testLattice(undefined, "inproc");
   const cluster = await startCluster(lattice);
   const clientHosts = await Promise.all([0, 1, 2, 3].map(() => createLatticeHost({ secret: crypto.getRandomValues(new Uint8Array(32)) })));
   const clients: Submitter[] = [];
   const readers = new AbortController();
+  // One frozen clock: every send below falls in one slot, so the talk limit is exact.
+  const frozen = Date.now();
   try {
     for (let i = 0; i < 20; i++) {
       clients.push(
@@ -38,6 +41,7 @@ test("20 clients over libp2p: every datum lands once, in the same order for two 
           aggregator: cluster.aggregator.multiaddrs[0]!,
           ticket: lattice.ticket,
           host: clientHosts[i % clientHosts.length]!,
+          nowMs: () => frozen,
         }),
       );
     }
@@ -62,6 +66,21 @@ test("20 clients over libp2p: every datum lands once, in the same order for two 
       }
     });
     assert.equal(clients[0]!.pending(), 2);
+    // The talk limit is the client's (docs/adr/0005): client 19 may send maxEnvelopesPerClientPerSlot datums in a slot, no more.
+    const limit = lattice.config.zipnet.maxEnvelopesPerClientPerSlot;
+    for (let k = 2; k < limit; k++) {
+      clients[19]!.send(txOf(19, k));
+      sent.add(hex(txOf(19, k)));
+    }
+    assert.throws(() => clients[19]!.send(txOf(19, limit)), (e: unknown) => {
+      assert.ok(e instanceof ZipnetClientError);
+      assert.equal(e.code, "ZIPNET_CLIENT_RATE_LIMITED");
+      assert.equal(e.fields.limit, limit);
+      assert.equal(e.fields.window, "slot");
+      assert.equal(e.temporary, true);
+      return true;
+    });
+    assert.equal(clients[19]!.pending(), limit, "the refused datum was not queued");
 
     const seen: ReadDatum[][] = [[], []];
     const readersDone = seen.map(async (list, r) => {
