@@ -173,6 +173,25 @@ describe("QuorumAgreement", () => {
 });
 
 describe("CollectionLog", () => {
+  test("reset(nextSeq) resumes numbering after a restore; what came before reads as pruned, by seq and by slot", () => {
+    const log = new CollectionLog(new Uint8Array(32));
+    log.append(1, Uint8Array.of(1));
+    log.reset(5);
+    assert.equal(log.append(7, Uint8Array.of(7)), 5);
+    assert.equal(log.append(9, Uint8Array.of(9)), 6);
+    assert.equal(log.firstSeq, 5);
+    assert.equal(log.resolveStart({ fromSeq: 5 }), 5);
+    assert.throws(() => log.resolveStart({ fromSeq: 4 }), { code: "COLLECTION_PRUNED" });
+    // Slot 7 may have had entries below seq 5: not servable in full.
+    assert.throws(() => log.resolveStart({ fromSlot: 7 }), { code: "COLLECTION_PRUNED" });
+    assert.equal(log.resolveStart({ fromSlot: 8 }), 6);
+    // reset() with the default starts over at 1, with nothing pruned.
+    log.reset();
+    assert.equal(log.append(0, Uint8Array.of(0)), 1);
+    assert.equal(log.resolveStart({ fromSlot: 0 }), 1);
+    assert.throws(() => log.reset(0), { code: "COLLECTION_APPEND", message: /nextSeq 0 is not a positive integer/ });
+  });
+
   test("numbers entries 1, 2, 3…, finds slots, and serves within retention", () => {
     fc.assert(
       fc.property(

@@ -31,6 +31,8 @@ export class CollectionLog {
   private nextSeq = 1;
   /** Highest slot among evicted entries (-1: nothing evicted). */
   private evictedThroughSlot = -1;
+  /** Set by reset(nextSeq > 1): entries before the next append were dropped, so its slot is partly evicted. */
+  private resumedAfterPrune = false;
   private waiters: (() => void)[] = [];
   readonly limits: Required<CollectionRetention>;
 
@@ -87,6 +89,12 @@ export class CollectionLog {
         { fields: { length: data.length, max: this.limits.maxEntryBytes } },
       );
     }
+    if (this.resumedAfterPrune) {
+      // Earlier entries of this slot may have existed before the reset: a
+      // reader asking for this slot or an earlier one must hear "pruned".
+      this.evictedThroughSlot = Math.max(this.evictedThroughSlot, slot);
+      this.resumedAfterPrune = false;
+    }
     const seq = this.nextSeq++;
     this.entries.push({ seq, slot, data });
     this.bytes += data.length;
@@ -99,15 +107,22 @@ export class CollectionLog {
 
   /**
    * Empties the log for a state-machine restore, which then re-appends what
-   * the snapshot holds (seqs restart at 1, so the rebuilt log numbers its
-   * entries exactly as the members that never restored).
+   * the snapshot still holds. `nextSeq` is the seq the first re-appended
+   * entry gets: a snapshot that kept only the last k of N entries restores
+   * with reset(N - k + 1), so the rebuilt log numbers its entries exactly as
+   * the members that never restored, and a reader resuming by seq against
+   * this member neither skips nor repeats (earlier seqs read as pruned).
    */
-  reset(): void {
+  reset(nextSeq = 1): void {
+    if (!Number.isSafeInteger(nextSeq) || nextSeq < 1) {
+      throw new CollectionError("COLLECTION_APPEND", `reset: nextSeq ${nextSeq} is not a positive integer.`, { fields: { nextSeq } });
+    }
     this.entries = [];
     this.head = 0;
     this.bytes = 0;
-    this.nextSeq = 1;
+    this.nextSeq = nextSeq;
     this.evictedThroughSlot = -1;
+    this.resumedAfterPrune = nextSeq > 1;
   }
 
   /** The seq a reader starting at `start` gets first; throws COLLECTION_PRUNED when that part is gone. */

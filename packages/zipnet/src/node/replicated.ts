@@ -18,7 +18,9 @@ import {
 } from "../proto.js";
 import type { ZipnetCollection } from "./ids.js";
 
-const SNAPSHOT_VERSION = 1;
+/** 2: records each collection's last seq, so a restored member numbers entries as its peers do. */
+const SNAPSHOT_VERSION = 2;
+const COLLECTION_ORDER = ["broadcasts", "liveRound", "clientRegistry", "serverRegistry"] as const;
 const REGISTRY_ENTRY = (id: string, publicKey: Uint8Array): Uint8Array => new Writer().raw(Buffer.from(id, "hex")).raw(publicKey).finish();
 
 /** One applied command, decoded, with the machine's verdict. */
@@ -113,6 +115,7 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
       w.u32(order.length);
       for (const id of order) w.raw(Buffer.from(id, "hex"));
     }
+    for (const c of COLLECTION_ORDER) w.u64(this.logs[c].lastSeq);
     return w.finish();
   }
 
@@ -136,13 +139,20 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
     };
     const clientOrder = order("clientOrder");
     const serverOrder = order("serverOrder");
+    const lastSeq = Object.fromEntries(COLLECTION_ORDER.map((c) => [c, r.u64(`${c}.lastSeq`)])) as Record<(typeof COLLECTION_ORDER)[number], number>;
     r.end();
     this.anchors = anchors;
     this.partialsIn = partialsIn;
     this.clientOrder = clientOrder;
     this.serverOrder = serverOrder;
-    // The collections restart from what the snapshot still holds (older entries were served before).
-    for (const log of Object.values(this.logs)) log.reset();
+    // The collections restart from what the snapshot still holds (older entries
+    // were served before), numbered so that the last one keeps its seq.
+    const refill = (c: (typeof COLLECTION_ORDER)[number], items: readonly [number, Uint8Array][]): void => {
+      const first = lastSeq[c] - items.length + 1;
+      if (first < 1) throw new ZipnetError("ZIPNET_SNAPSHOT_INVALID", `zipnet node snapshot holds ${items.length} ${c} entries but says the last seq was ${lastSeq[c]}.`);
+      this.logs[c].reset(first);
+      for (const [slot, bytes] of items) this.logs[c].append(slot, bytes);
+    };
     const clients = new Map(this.machine.clientRegistry().map((c) => [c.id, c.publicKey]));
     const servers = new Map(this.machine.serverRegistry().map((c) => [c.id, c.publicKey]));
     const keyOf = (m: Map<string, Uint8Array>, id: string, what: string): Uint8Array => {
@@ -150,11 +160,11 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
       if (!k) throw new ZipnetError("ZIPNET_SNAPSHOT_INVALID", `zipnet node snapshot lists ${what} ${id} in its registration order but not in the registry.`);
       return k;
     };
-    for (const id of clientOrder) this.logs.clientRegistry.append(0, REGISTRY_ENTRY(id, keyOf(clients, id, "client")));
-    for (const id of serverOrder) this.logs.serverRegistry.append(0, REGISTRY_ENTRY(id, keyOf(servers, id, "server")));
+    refill("clientRegistry", clientOrder.map((id) => [0, REGISTRY_ENTRY(id, keyOf(clients, id, "client"))]));
+    refill("serverRegistry", serverOrder.map((id) => [0, REGISTRY_ENTRY(id, keyOf(servers, id, "server"))]));
+    refill("broadcasts", this.machine.broadcasts(0).map((rec) => [rec.slot, encodeBroadcastRecord(rec)]));
     const live = this.machine.liveRound();
-    for (const rec of this.machine.broadcasts(0)) this.logs.broadcasts.append(rec.slot, encodeBroadcastRecord(rec));
-    if (live) this.logs.liveRound.append(live.slot, encodeLiveRound(live));
+    refill("liveRound", live ? [[live.slot, encodeLiveRound(live)]] : []);
   }
 }
 
