@@ -21,7 +21,8 @@ import { fileURLToPath } from "node:url";
 import { percentile, report } from "./report.js";
 import { freePort, startEtcdCluster, type EtcdCluster } from "./etcd/cluster.js";
 import { HttpJsonClient } from "./etcd/http-client.js";
-import { runPutLoad, VALUE_BYTES, type LoadResult } from "./etcd/load.js";
+import { writeFileSync } from "node:fs";
+import { hopTrace, runPutLoad, VALUE_BYTES, type LoadResult } from "./etcd/load.js";
 import { describeFsync, etcdFsyncBuckets, fsyncBetween, type FsyncFigure } from "./etcd/fsync-metrics.js";
 
 const NET_DIR = fileURLToPath(new URL("../../packages/net/", import.meta.url));
@@ -121,8 +122,10 @@ try {
     const e = await runPutLoad(etcdLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
     const etcdFsync = fsyncBetween(b0, await etcdFsyncBuckets(etcdLeader));
     await ours.fsync(ourLeader);
+    hopTrace?.splice(0);
     const o = await runPutLoad(ourLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
     const ourFsync = await ours.fsync(ourLeader);
+    if (hopTrace) writeFileSync(`${process.env["RAFT_HOP_TRACE_DIR"] ?? "/tmp"}/raft-hops-client-c${c}.log`, hopTrace.join("\n"));
     console.log(`  etcd c=${c}: ${describe(e)}; leader WAL ${describeFsync(etcdFsync, true)}`);
     console.log(`  ours c=${c}: ${describe(o)}; leader WAL ${describeFsync(ourFsync, false)}`);
     const tput = report({

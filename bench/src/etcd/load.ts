@@ -17,6 +17,9 @@ export interface LoadResult {
 
 export const VALUE_BYTES = 256;
 
+// RAFT_HOP_TRACE=1: client send/receive wall-clock times of each recorded put, written by the caller.
+export const hopTrace: string[] | null = process.env["RAFT_HOP_TRACE"] === "1" ? [] : null;
+
 export async function runPutLoad(url: string, concurrency: number, opts: { warmupMs: number; durationMs: number }): Promise<LoadResult> {
   const client = new HttpJsonClient(concurrency + 4);
   const value = randomBytes(VALUE_BYTES).toString("base64");
@@ -37,6 +40,7 @@ export async function runPutLoad(url: string, concurrency: number, opts: { warmu
           try {
             await put();
             if (record) lat.push(performance.now() - t0);
+            if (record && hopTrace) hopTrace.push(`${(performance.timeOrigin + t0).toFixed(3)} ${(performance.timeOrigin + performance.now()).toFixed(3)}`);
             n++;
           } catch (err) {
             errors++;

@@ -20,6 +20,16 @@ import { decodeBatch, encodeFramedBatch, MAX_BATCH_MESSAGES } from "./batch-code
 import { RaftTransportError } from "./errors.js";
 import { RAFT_TRANSPORT_METRICS as M, type MetricsSink, type RaftDropReason } from "./metrics.js";
 import { SendQueue } from "./send-queue.js";
+import { performance } from "node:perf_hooks";
+
+// RAFT_HOP_TRACE=1: bench diagnosis timeline (see @builder/raft driver/hop-trace.ts).
+const hopSink = globalThis as { __raftHops?: string[] };
+const hop: ((event: string, detail?: string | number) => void) | null =
+  process.env["RAFT_HOP_TRACE"] === "1"
+    ? (event, detail) => {
+        (hopSink.__raftHops ??= []).push(`${(performance.timeOrigin + performance.now()).toFixed(3)} ${event} ${detail ?? ""}`);
+      }
+    : null;
 
 export function raftProtocol(groupId: Uint8Array): string {
   return `/lattice/raft/1.0.0/${toHex(groupId)}`;
@@ -135,6 +145,7 @@ export class Libp2pRaftTransport implements RaftTransport {
         link = new PeerLink(this, m.to);
         this.links.set(m.to, link);
       }
+      hop?.("tx.send", `${m.type} ${m.index} ${m.entries.length}`);
       const bytes = encodeMessage(m);
       if (bytes.length > this.cfg.maxMessageBytes) {
         // Sending it would only make the peer drop the frame, again and again: say so once per message.
@@ -206,6 +217,7 @@ export class Libp2pRaftTransport implements RaftTransport {
         // decoded entries can be views into it (decodeMessage shareInput) instead of
         // one allocation and copy each, without pinning libp2p's receive buffers.
         const frame = (await lp.read()).slice();
+        hop?.("tx.frameIn", frame.length);
         this.opts.metrics?.inc(M.frames, { direction: "in" });
         this.opts.metrics?.inc(M.bytes, { direction: "in" }, frame.length);
         // Admission ends when the peer disconnects; a frame racing that is not delivered.
@@ -352,7 +364,9 @@ class PeerLink {
         const frame = encodeFramedBatch(batch);
         const lp = this.lp;
         try {
+          hop?.("tx.writeStart", frame.length);
           await lp.write(frame);
+          hop?.("tx.writeDone", frame.length);
         } catch (err) {
           this.fail(err, batch.length);
           return;

@@ -18,6 +18,7 @@ import { PendingProposals, type ProposeResult } from "./proposals.js";
 import { PendingReads } from "./reads.js";
 import type { RaftTransport } from "./transport.js";
 import { Waiters, type WhenCondition } from "./waiters.js";
+import { hop } from "./hop-trace.js";
 
 function positiveInt(name: string, v: number | undefined, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
@@ -92,6 +93,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     });
     this.unsubscribe = this.transport.onMessage((m) => {
       if (this.stoppedFlag) return;
+      hop?.("drv.inbox", `${m.type} ${m.index} ${m.entries.length}`);
       this.inbox.push(m);
       this.schedule();
     });
@@ -183,8 +185,10 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   private submit(append: (raw: RawNode) => { term: number; index: number }): Promise<ProposeResult<unknown>> {
     if (this.stoppedFlag) return Promise.reject(stopped(this.id, "proposal"));
     const t0 = performance.now();
+    hop?.("drv.submit");
     return new Promise((resolve, reject) => {
       this.enqueue(() => {
+        hop?.("drv.proposeRun");
         let at: { term: number; index: number };
         try {
           at = append(this.raw);
@@ -238,7 +242,9 @@ class RaftNodeImpl<R> implements RaftNode<R> {
       while (!this.stoppedFlag) {
         this.drainInputs();
         if (!this.raw.hasReady()) break;
-        await this.handleReady(this.raw.ready());
+        const rd = this.raw.ready();
+        hop?.("drv.ready", `e=${rd.entries.length} c=${rd.committedEntries.length} sync=${rd.mustSync} pre=${rd.messagesBeforePersist.length} post=${rd.messagesAfterPersist.length}`);
+        await this.handleReady(rd);
         this.maybeSnapshot();
         this.waiters.check(this.status());
       }
@@ -274,6 +280,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     if (rd.messagesBeforePersist.length) this.transport.send(rd.messagesBeforePersist);
     // 1. persist (fsync when mustSync) before anything that depends on it leaves this node.
     await this.storage.save(rd);
+    hop?.("drv.saved");
     if (rd.hardState) {
       this.metrics.term?.(rd.hardState.term);
       this.metrics.commitIndex?.(rd.hardState.commit);
@@ -321,6 +328,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
       }
     }
     this.applied = e.index;
+    hop?.("drv.applied", e.index);
     this.metrics.appliedIndex?.(e.index);
     this.proposals.applied(e, result, failure, this.raw.status().leader);
   }
