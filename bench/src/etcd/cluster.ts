@@ -3,10 +3,10 @@
 // Readiness is a condition, not a delay: every member's /health says true.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpJsonClient } from "./http-client.js";
+import { freeLoopbackPort } from "@builder/net";
 
 export const ETCD_BINARY = "/usr/bin/etcd";
 
@@ -23,16 +23,7 @@ export interface EtcdCluster {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 export async function startEtcdCluster(size = 3, opts: { readyTimeoutMs?: number } = {}): Promise<EtcdCluster> {
   const dir = mkdtempSync(join(tmpdir(), "etcd-bench-"));

@@ -18,3 +18,4 @@ export * from "./discovery/table.js";
 export * from "./discovery/service.js";
 export * from "./collections/index.js";
 export * from "./committee/index.js";
+export { freeLoopbackPort } from "./ports.js";
