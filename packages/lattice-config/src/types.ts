@@ -121,7 +121,17 @@ export interface SlotConfig {
   durationMs: number;
 }
 
-export interface LatticeConfig {
+/** The organism sections of a LatticeConfig. */
+export interface OrganismConfigs {
+  zipnet: ZipnetConfig;
+  unseal: UnsealConfig;
+  offer: OfferConfig;
+  atelier: AtelierConfig;
+  relay: RelayConfig;
+  tally: TallyConfig;
+}
+
+export interface LatticeConfig extends OrganismConfigs {
   /** Encoding version; LATTICE_CONFIG_VERSION for configs built by this package. */
   version: number;
   /** The instance name (LATTICE_INSTANCE), e.g. "acme.ethereum.mainnet". */
@@ -131,20 +141,4 @@ export interface LatticeConfig {
   slot: SlotConfig;
   /** Allows development TDX attestation (devnet without TDX hardware); production members refuse it. */
   insecureDev: boolean;
-  zipnet: ZipnetConfig;
-  unseal: UnsealConfig;
-  offer: OfferConfig;
-  atelier: AtelierConfig;
-  relay: RelayConfig;
-  tally: TallyConfig;
-}
-
-/** The organism sections of a LatticeConfig. */
-export interface OrganismConfigs {
-  zipnet: ZipnetConfig;
-  unseal: UnsealConfig;
-  offer: OfferConfig;
-  atelier: AtelierConfig;
-  relay: RelayConfig;
-  tally: TallyConfig;
 }
