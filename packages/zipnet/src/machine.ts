@@ -5,7 +5,8 @@
 //   leader's business (it proposes OpenRound / the aggregator its aggregate);
 // - iteration that reaches state or output is over sorted keys, never Map order;
 // - rejections change only counters; a rejected command never touches a round;
-// - commands are idempotent: the first valid one wins, exact repeats are ignored.
+// - commands are idempotent: the first valid one wins, exact repeats are ignored;
+// - the epoch of a round is epochOfRound(round, its params' period): no clock.
 import { Reader, Writer, bytesEqual } from "./bytes.js";
 import { ZipnetError } from "./errors.js";
 import {
@@ -29,10 +30,12 @@ import {
   type Command,
   type LiveRound,
   type PartialUnblind,
+  type ServerEpochKey,
   type ServerId,
   type ServerInfo,
 } from "./proto.js";
 import { finalizeRound } from "./core/finalize.js";
+import { epochOfRound } from "./core/epochs.js";
 
 import type { StateMachine, ApplyContext } from "@builder/raft";
 
@@ -46,6 +49,11 @@ export type RejectReason =
   | "unregistered_client"
   | "too_many_clients"
   | "invalid_params"
+  | "epoch_key_missing"
+  | "client_not_admitted"
+  // AnnounceServerKey
+  | "epoch_not_next"
+  | "epoch_key_conflict"
   // SubmitAggregate / SubmitPartial
   | "no_live_round"
   | "wrong_round"
@@ -87,7 +95,8 @@ export interface MachineCounters {
   readonly roundsAbandoned: number;
 }
 
-const SNAPSHOT_VERSION = 1;
+/** 2: key epochs (announced server keys, each client's first epoch); docs/adr/0006. */
+const SNAPSHOT_VERSION = 2;
 
 function inc(m: Map<string, number>, k: string): void {
   m.set(k, (m.get(k) ?? 0) + 1);
@@ -98,7 +107,15 @@ function sortedRecord(m: Map<string, number>): Record<string, number> {
 
 export class ZipnetMachine implements StateMachine<ApplyResult> {
   private clients = new Map<ClientId, Uint8Array>();
+  /**
+   * The first epoch whose rounds may list each client: the epoch after the one
+   * live when it registered (0 before any round). Servers derive an epoch's
+   * chains for exactly these clients when it opens, then erase the epoch key.
+   */
+  private clientEpochs = new Map<ClientId, number>();
   private servers = new Map<ServerId, Uint8Array>();
+  /** Announced per-epoch server keys; only the live epoch and the next one are kept. */
+  private epochKeys = new Map<number, Map<ServerId, Uint8Array>>();
   private lastRound = 0;
   private current: RoundState | null = null;
   private records: BroadcastRecord[] = [];
@@ -133,7 +150,15 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
         return this.submitAggregate(cmd.aggregate);
       case "submitPartial":
         return this.submitPartial(cmd.partial);
+      case "announceServerKey":
+        return this.announceServerKey(cmd.key);
     }
+  }
+
+  /** Epoch of the live round; -1 before the first round. */
+  private currentEpoch(): number {
+    const live = this.current?.live;
+    return live ? epochOfRound(live.round, live.params.roundPeriodMs) : -1;
   }
 
   private reject(command: CommandType | "unknown", reason: RejectReason, detail: string): ApplyResult {
@@ -153,6 +178,7 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
     if (clientIdOf(c.publicKey) !== c.id) return this.reject("registerClient", "id_mismatch", "client id must be clientIdOf(publicKey)");
     if (this.clients.has(c.id)) return this.ignore("registerClient");
     this.clients.set(c.id, c.publicKey);
+    this.clientEpochs.set(c.id, this.currentEpoch() + 1);
     return this.accept("registerClient");
   }
 
@@ -164,6 +190,24 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
     return this.accept("registerServer");
   }
 
+  private announceServerKey(k: ServerEpochKey): ApplyResult {
+    if (!this.servers.has(k.server)) return this.reject("announceServerKey", "unknown_server", `server ${k.server} is not registered`);
+    const have = this.epochKeys.get(k.epoch)?.get(k.server);
+    if (have) {
+      // A key once announced is what clients derive with: it never changes.
+      return bytesEqual(have, k.publicKey)
+        ? this.ignore("announceServerKey")
+        : this.reject("announceServerKey", "epoch_key_conflict", `server ${k.server} already announced a different key for epoch ${k.epoch}`);
+    }
+    // Rule: only the epoch after the live one (epoch 0 before any round), so state holds two epochs at most.
+    const next = this.currentEpoch() + 1;
+    if (k.epoch !== next) return this.reject("announceServerKey", "epoch_not_next", `expected epoch ${next}, got ${k.epoch}`);
+    let m = this.epochKeys.get(k.epoch);
+    if (!m) this.epochKeys.set(k.epoch, (m = new Map()));
+    m.set(k.server, k.publicKey);
+    return this.accept("announceServerKey");
+  }
+
   private openRound(live: LiveRound): ApplyResult {
     const cur = this.current;
     if (cur && bytesEqual(encodeLiveRound(cur.live), encodeLiveRound(live))) return this.ignore("openRound");
@@ -171,18 +215,26 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
     if (live.round !== this.lastRound + 1) return this.reject("openRound", "round_not_next", `expected round ${this.lastRound + 1}, got ${live.round}`);
     const problem = roundParamsProblem(live.params);
     if (problem) return this.reject("openRound", "invalid_params", problem);
-    // Rule: the roster is exactly the registered servers (anytrust needs every one of them).
+    // Rule: the roster is exactly the registered servers (anytrust needs every one of them),
+    // each with the key it announced for the round's epoch (never its identity key).
     const roster = [...this.servers.keys()].sort();
-    const same =
-      roster.length > 0 &&
-      roster.length === live.servers.length &&
-      live.servers.every((s, i) => s.id === roster[i] && bytesEqual(s.publicKey, this.servers.get(s.id)!));
+    const same = roster.length > 0 && roster.length === live.servers.length && live.servers.every((s, i) => s.id === roster[i]);
     if (!same) return this.reject("openRound", "servers_mismatch", `roster must equal the ${roster.length} registered servers`);
+    const epoch = epochOfRound(live.round, live.params.roundPeriodMs);
+    const keys = this.epochKeys.get(epoch);
+    const unannounced = roster.filter((id) => !keys?.has(id));
+    if (unannounced.length > 0) return this.reject("openRound", "epoch_key_missing", `no key announced for epoch ${epoch} by ${unannounced.join(", ")}`);
+    const wrongKey = live.servers.find((s) => !bytesEqual(s.publicKey, keys!.get(s.id)!));
+    if (wrongKey) return this.reject("openRound", "servers_mismatch", `server ${wrongKey.id}: key is not its announced key for epoch ${epoch}`);
     if (live.clients.length > live.params.maxParticipants) {
       return this.reject("openRound", "too_many_clients", `${live.clients.length} > maxParticipants ${live.params.maxParticipants}`);
     }
     const stranger = live.clients.find((c) => !this.clients.has(c));
     if (stranger) return this.reject("openRound", "unregistered_client", `client ${stranger} is not registered`);
+    // Rule: servers derived this epoch's chains when it opened; a client registered since joins at the next one.
+    const late = live.clients.find((c) => this.clientEpochs.get(c)! > epoch);
+    if (late) return this.reject("openRound", "client_not_admitted", `client ${late} takes part from epoch ${this.clientEpochs.get(late)}, the round is in epoch ${epoch}`);
+    for (const e of [...this.epochKeys.keys()]) if (e < epoch) this.epochKeys.delete(e);
     if (cur && !cur.finalized) this.abandonedCount++;
     this.current = { live, aggregate: null, aggregateHash: null, partials: new Map(), finalized: false };
     this.lastRound = live.round;
@@ -267,6 +319,24 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
   clientRegistry(): readonly ClientInfo[] {
     return [...this.clients.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, publicKey]) => ({ id, publicKey }));
   }
+  /** The epoch of the live round, -1 before the first round. */
+  liveEpoch(): number {
+    return this.currentEpoch();
+  }
+  /** The first epoch whose rounds may list the client (undefined if unregistered). */
+  clientFirstEpoch(id: ClientId): number | undefined {
+    return this.clientEpochs.get(id);
+  }
+  /** Registered clients that rounds of `epoch` may list, sorted by id. */
+  clientsAdmitted(epoch: number): readonly ClientInfo[] {
+    return this.clientRegistry().filter((c) => this.clientEpochs.get(c.id)! <= epoch);
+  }
+  /** Keys announced for an epoch (kept: the live epoch and the next), sorted by server id. */
+  serverEpochKeys(epoch: number): readonly ServerEpochKey[] {
+    const m = this.epochKeys.get(epoch);
+    if (!m) return [];
+    return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([server, publicKey]) => ({ server, epoch, publicKey }));
+  }
   serverRegistry(): readonly ServerInfo[] {
     return [...this.servers.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, publicKey]) => ({ id, publicKey }));
   }
@@ -289,7 +359,14 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
       for (const k of list) w.raw(Buffer.from(k.id, "hex")).raw(k.publicKey);
     };
     keys(this.clientRegistry());
+    for (const c of this.clientRegistry()) w.u64(this.clientEpochs.get(c.id)!);
     keys(this.serverRegistry());
+    const epochs = [...this.epochKeys.keys()].sort((a, b) => a - b);
+    w.u32(epochs.length);
+    for (const e of epochs) {
+      w.u64(e);
+      keys(this.serverEpochKeys(e).map((k) => ({ id: k.server, publicKey: k.publicKey })));
+    }
     w.u64(this.lastRound);
     const cur = this.current;
     w.u8(cur ? 1 : 0);
@@ -325,6 +402,13 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
   private restoreUnchecked(data: Uint8Array): void {
     const r = new Reader(data, "ZipnetSnapshot");
     const v = r.u8("version");
+    if (v === 1) {
+      throw new ZipnetError("ZIPNET_SNAPSHOT_INVALID", "zipnet snapshot version 1 predates key epochs and cannot be migrated (its rounds used the servers' identity keys).", {
+        expected: SNAPSHOT_VERSION,
+        got: v,
+        fix: "start this member with an empty data dir so it catches up from its peers (docs/adr/0006)",
+      });
+    }
     if (v !== SNAPSHOT_VERSION) throw new ZipnetError("ZIPNET_SNAPSHOT_INVALID", "unknown zipnet snapshot version.", { expected: SNAPSHOT_VERSION, got: v });
     const keys = (field: string) => {
       const n = r.u32(`${field}.count`);
@@ -334,7 +418,13 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
       return m;
     };
     const clients = keys("clients");
+    const clientEpochs = new Map<ClientId, number>();
+    for (const id of clients.keys()) clientEpochs.set(id, r.u64("clients.firstEpoch"));
     const servers = keys("servers");
+    const ne = r.u32("epochKeys.count");
+    r.limit("epochKeys.count", ne, 2);
+    const epochKeys = new Map<number, Map<ServerId, Uint8Array>>();
+    for (let i = 0; i < ne; i++) epochKeys.set(r.u64("epochKeys.epoch"), keys("epochKeys"));
     const lastRound = r.u64("lastRound");
     let current: RoundState | null = null;
     if (r.u8("current") === 1) {
@@ -364,6 +454,6 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
     const finalizedCount = r.u64("roundsFinalized");
     const abandonedCount = r.u64("roundsAbandoned");
     r.end();
-    Object.assign(this, { clients, servers, lastRound, current, records, accepted, ignored, rejected, finalizedCount, abandonedCount });
+    Object.assign(this, { clients, clientEpochs, servers, epochKeys, lastRound, current, records, accepted, ignored, rejected, finalizedCount, abandonedCount });
   }
 }

@@ -25,6 +25,10 @@ export const ZIPNET_METRICS = {
   liveRound: "zipnet_live_round",
   /** Counter: rounds abandoned (a newer round opened before they finalized). */
   roundsAbandoned: "zipnet_rounds_abandoned_total",
+  /** Gauge, on the leader: servers that have not announced their key for the epoch the next round needs (rounds wait). */
+  epochKeysMissing: "zipnet_epoch_keys_missing",
+  /** Gauge: 1 while this server holds no pad chains for the live epoch (lost its key; serves again from the next epoch). */
+  epochSittingOut: "zipnet_epoch_sitting_out",
 } as const;
 
 // A round should finalize within its deadline: 950 ms interactive, 29 s

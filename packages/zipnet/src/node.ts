@@ -7,3 +7,4 @@ export * from "./node/round-opener.js";
 export * from "./node/server-keys.js";
 export * from "./node/server.js";
 export * from "./node/aggregator.js";
+export * from "./node/epoch-keys.js";

@@ -116,12 +116,24 @@ export interface BroadcastRecord {
   readonly collisions: readonly number[];
 }
 
+/**
+ * A server's X25519 public key for one key epoch (docs/adr/0006): pads of the
+ * epoch's rounds are derived with it, never with the identity key the server
+ * registered. `server` is the announcing server's (identity) ServerId.
+ */
+export interface ServerEpochKey {
+  readonly server: ServerId;
+  readonly epoch: number;
+  readonly publicKey: Uint8Array;
+}
+
 export type Command =
   | { readonly type: "openRound"; readonly live: LiveRound }
   | { readonly type: "submitAggregate"; readonly aggregate: AggregateEnvelope }
   | { readonly type: "submitPartial"; readonly partial: PartialUnblind }
   | { readonly type: "registerClient"; readonly client: ClientInfo }
-  | { readonly type: "registerServer"; readonly server: ServerInfo };
+  | { readonly type: "registerServer"; readonly server: ServerInfo }
+  | { readonly type: "announceServerKey"; readonly key: ServerEpochKey };
 
 const COMMAND_TAGS = {
   openRound: 1,
@@ -129,6 +141,7 @@ const COMMAND_TAGS = {
   submitPartial: 3,
   registerClient: 4,
   registerServer: 5,
+  announceServerKey: 6,
 } as const;
 
 // ---------------------------------------------------------------- geometry
@@ -448,6 +461,18 @@ export const decodePartial = partialCodec.decode;
 export const encodeBroadcastRecord = recordCodec.encode;
 export const decodeBroadcastRecord = recordCodec.decode;
 
+function writeEpochKey(w: Writer, k: ServerEpochKey): void {
+  writeId(w, k.server, "key.server");
+  w.u64(k.epoch);
+  if (k.publicKey.length !== X25519_KEY_BYTES) {
+    throw new ZipnetError("ZIPNET_ENCODE_FIELD", `key.publicKey must be ${X25519_KEY_BYTES} bytes.`, { field: "key.publicKey", got: k.publicKey.length });
+  }
+  w.raw(k.publicKey);
+}
+function readEpochKey(r: Reader): ServerEpochKey {
+  return { server: readId(r, "key.server"), epoch: r.u64("key.epoch"), publicKey: r.raw(X25519_KEY_BYTES, "key.publicKey") };
+}
+
 function writeCommand(w: Writer, c: Command): void {
   w.u8(COMMAND_TAGS[c.type]);
   switch (c.type) {
@@ -461,6 +486,8 @@ function writeCommand(w: Writer, c: Command): void {
       return writeKey(w, c.client, "client");
     case "registerServer":
       return writeKey(w, c.server, "server");
+    case "announceServerKey":
+      return writeEpochKey(w, c.key);
   }
 }
 function readCommand(r: Reader): Command {
@@ -476,8 +503,10 @@ function readCommand(r: Reader): Command {
       return { type: "registerClient", client: readKey(r, "client") };
     case COMMAND_TAGS.registerServer:
       return { type: "registerServer", server: readKey(r, "server") };
+    case COMMAND_TAGS.announceServerKey:
+      return { type: "announceServerKey", key: readEpochKey(r) };
     default:
-      throw new ZipnetError("ZIPNET_DECODE_TAG", "Command: unknown command tag.", { what: "Command", expected: "1..5", got: tag });
+      throw new ZipnetError("ZIPNET_DECODE_TAG", "Command: unknown command tag.", { what: "Command", expected: "1..6", got: tag });
   }
 }
 const commandCodec = versioned("Command", writeCommand, readCommand);

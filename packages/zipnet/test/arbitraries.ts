@@ -65,4 +65,14 @@ export const commandArb: fc.Arbitrary<Command> = fc.oneof(
   partialArb.map((partial) => ({ type: "submitPartial" as const, partial })),
   fc.record({ id: idArb, publicKey: key32 }).map((client) => ({ type: "registerClient" as const, client })),
   fc.record({ id: idArb, publicKey: key32 }).map((server) => ({ type: "registerServer" as const, server })),
+  fc.record({ server: idArb, epoch: round, publicKey: key32 }).map((key) => ({ type: "announceServerKey" as const, key })),
 );
+
+export const chainStateArb = fc.record({
+  serverId: idArb,
+  epoch: round,
+  chains: fc
+    .uniqueArray(idArb, { maxLength: 5 })
+    .chain((ids) => fc.tuple(...[...ids].sort().map((clientId) => fc.record({ clientId: fc.constant(clientId), nextRound: round, chain: key32 })))),
+});
+export const epochKeyFileArb = fc.record({ epoch: round, secret: key32 });

@@ -9,6 +9,8 @@ import {
   clientIdOf,
   computePartial,
   encodeCommand,
+  epochOfRound,
+  firstRoundOfEpoch,
   serverIdOf,
   sealEnvelope,
   sharedSecret,
@@ -54,11 +56,21 @@ export interface TestClient {
 }
 export interface TestServer {
   readonly id: string;
+  /** Identity key: names the server (its id), never used for pads. */
   readonly kp: X25519KeyPair;
+  readonly label: string;
+  /** This epoch's chains, by client. */
   readonly ratchets: Map<string, PadRatchet>;
 }
 
-/** Servers, clients and a committee machine driven by apply() directly (no network). */
+/** A server's key of one epoch, deterministic so failures replay. */
+export const epochKeyOf = (s: TestServer, epoch: number): X25519KeyPair => keyPair(`${s.label}/epoch-${epoch}`);
+
+/**
+ * Servers, clients and a committee machine driven by apply() directly (no
+ * network). Servers announce a key per epoch (before its first round) and both
+ * sides derive that epoch's chains from it, as the nodes do.
+ */
 export class World {
   readonly servers: TestServer[];
   readonly clients: TestClient[];
@@ -66,6 +78,7 @@ export class World {
   /** Every command applied, in order: replayable into other machines. */
   readonly log: Uint8Array[] = [];
   private index = 0;
+  private ratchetsEpoch: number | null = null;
 
   constructor(
     readonly params: RoundParams,
@@ -75,21 +88,45 @@ export class World {
   ) {
     this.servers = Array.from({ length: nServers }, (_, i) => {
       const kp = keyPair(`server-${i}`);
-      return { id: serverIdOf(kp.publicKey), kp, ratchets: new Map() };
+      return { id: serverIdOf(kp.publicKey), kp, label: `server-${i}`, ratchets: new Map() };
     }).sort((a, b) => (a.id < b.id ? -1 : 1));
     this.clients = Array.from({ length: nClients }, (_, i) => {
       const kp = keyPair(`client-${i}`);
       return { id: clientIdOf(kp.publicKey), kp, scheduler: new ClientScheduler(), ratchets: new Map() };
     });
-    for (const c of this.clients) {
-      for (const s of this.servers) {
-        const at = { groupId: GROUP_ID, clientId: c.id, serverId: s.id, startRound: 1 };
-        c.ratchets.set(s.id, PadRatchet.fromSharedSecret(sharedSecret(c.kp.privateKey, s.kp.publicKey), at));
-        s.ratchets.set(c.id, PadRatchet.fromSharedSecret(sharedSecret(s.kp.privateKey, c.kp.publicKey), at));
+    for (const s of this.servers) this.expectAccepted({ type: "registerServer", server: { id: s.id, publicKey: s.kp.publicKey } });
+    this.announce(0);
+    for (const c of this.clients) this.expectAccepted({ type: "registerClient", client: { id: c.id, publicKey: c.kp.publicKey } });
+  }
+
+  /** Every server announces its key for `epoch` (the machine takes only the epoch after the live one). */
+  announce(epoch: number): void {
+    for (const s of this.servers) {
+      if (this.machine.serverEpochKeys(epoch).some((k) => k.server === s.id)) continue;
+      this.expectAccepted({ type: "announceServerKey", key: { server: s.id, epoch, publicKey: epochKeyOf(s, epoch).publicKey } });
+    }
+  }
+
+  epochOf(round: number): number {
+    return epochOfRound(round, this.params.roundPeriodMs);
+  }
+
+  /** Both sides' chains for the round's epoch, from the epoch keys (old ones zeroed). */
+  private chainsFor(live: LiveRound): void {
+    const epoch = this.epochOf(live.round);
+    if (this.ratchetsEpoch === epoch) return;
+    this.ratchetsEpoch = epoch;
+    const startRound = firstRoundOfEpoch(epoch, this.params.roundPeriodMs);
+    for (const s of this.servers) {
+      const ek = epochKeyOf(s, epoch);
+      for (const c of this.clients) {
+        const at = { groupId: GROUP_ID, clientId: c.id, serverId: s.id, epoch, startRound };
+        c.ratchets.get(s.id)?.destroy();
+        s.ratchets.get(c.id)?.destroy();
+        c.ratchets.set(s.id, PadRatchet.forEpoch(sharedSecret(c.kp.privateKey, ek.publicKey), at));
+        s.ratchets.set(c.id, PadRatchet.forEpoch(sharedSecret(ek.privateKey, c.kp.publicKey), at));
       }
     }
-    for (const s of this.servers) this.expectAccepted({ type: "registerServer", server: { id: s.id, publicKey: s.kp.publicKey } });
-    for (const c of this.clients) this.expectAccepted({ type: "registerClient", client: { id: c.id, publicKey: c.kp.publicKey } });
   }
 
   apply(cmd: Command | Uint8Array): ApplyResult {
@@ -104,13 +141,16 @@ export class World {
     return r;
   }
 
+  /** The LiveRound of `round`; announces the epoch's keys first when it is the next epoch. */
   live(round: number): LiveRound {
+    const epoch = this.epochOf(round);
+    if (epoch === this.machine.liveEpoch() + 1) this.announce(epoch);
     return {
       round,
       slot: 100 + Math.floor(round / 4),
       lastInSlot: round % 4 === 3,
       clients: this.clients.map((c) => c.id).sort(),
-      servers: this.servers.map((s) => ({ id: s.id, publicKey: s.kp.publicKey })),
+      servers: this.servers.map((s) => ({ id: s.id, publicKey: epochKeyOf(s, epoch).publicKey })),
       params: this.params,
     };
   }
@@ -121,6 +161,7 @@ export class World {
 
   /** Every client observes the previous round's outcome, plans and seals this round. */
   seal(live: LiveRound, previous: BroadcastRecord | null): ClientEnvelope[] {
+    this.chainsFor(live);
     return this.clients.map((c) => {
       if (previous && previous.round === live.round - 1) c.scheduler.observe(previous, this.params, this.rng);
       else c.scheduler.roundFailed(live.round - 1);
@@ -139,6 +180,7 @@ export class World {
   }
 
   partials(live: LiveRound, aggregate: { round: number; participants: readonly string[]; vector: Uint8Array }) {
+    this.chainsFor(live);
     return Promise.all(
       this.servers.map((s) =>
         computePartial({

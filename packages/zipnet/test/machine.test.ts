@@ -1,13 +1,14 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ZipnetError, ZipnetMachine, clientIdOf, encodeCommand, type ApplyResult } from "../src/index.js";
+import { ZipnetError, ZipnetMachine, clientIdOf, encodeCommand, serverIdOf, type ApplyResult, type LiveRound } from "../src/index.js";
 import { commandArb } from "./arbitraries.js";
-import { World, keyPair, txOf } from "./fixtures.js";
+import { World, epochKeyOf, keyPair, txOf } from "./fixtures.js";
 import { encodeTx2718 } from "../src/index.js";
 
+// 5 s rounds: key epochs of two rounds, so short logs cross epochs.
 const params = {
-  roundPeriodMs: 1000,
+  roundPeriodMs: 5000,
   minParticipants: 2,
   maxParticipants: 8,
   foldDeadlineMs: 500,
@@ -91,12 +92,183 @@ describe("ZipnetMachine rules", () => {
     assert.deepEqual(m.counters().rejected, { id_mismatch: 1 });
   });
 
+  test("a version 1 snapshot (before key epochs) is refused with the fix", () => {
+    const m = new ZipnetMachine();
+    const v1 = m.snapshot();
+    v1[0] = 1;
+    assert.throws(() => m.restore(v1), (e: unknown) => {
+      assert.ok(e instanceof ZipnetError);
+      assert.equal(e.code, "ZIPNET_SNAPSHOT_INVALID");
+      assert.equal(e.details.got, 1);
+      assert.match(String(e.details.fix), /empty data dir/);
+      return true;
+    });
+  });
+
   test("a garbage snapshot is a typed error", () => {
     const m = new ZipnetMachine();
     assert.throws(() => m.restore(new Uint8Array([1, 0, 0])), { code: "ZIPNET_SNAPSHOT_INVALID" });
     assert.throws(() => m.restore(new Uint8Array([9])), { code: "ZIPNET_SNAPSHOT_INVALID" });
     const good = m.snapshot();
     assert.throws(() => m.restore(new Uint8Array([...good, 0])), (e: unknown) => e instanceof ZipnetError && /trailing/.test(e.message));
+  });
+});
+
+describe("key epochs (docs/adr/0006)", () => {
+  const announce = (w: World, i: number, epoch: number, publicKey = epochKeyOf(w.servers[i]!, epoch).publicKey) =>
+    reason(w.apply({ type: "announceServerKey", key: { server: w.servers[i]!.id, epoch, publicKey } }));
+
+  test("AnnounceServerKey: registered servers only, the next epoch only, never changed; kept for the live and next epochs", () => {
+    const w = new World(params, 3, 3);
+    assert.equal(w.machine.serverEpochKeys(0).length, 3, "the world announced epoch 0 before any round");
+    const stranger = keyPair("stranger-server").publicKey;
+    assert.equal(reason(w.apply({ type: "announceServerKey", key: { server: serverIdOf(stranger), epoch: 0, publicKey: stranger } })), "unknown_server");
+    assert.equal(announce(w, 0, 0), "ignored", "identical re-announce is idempotent");
+    assert.equal(announce(w, 0, 0, keyPair("other").publicKey), "epoch_key_conflict");
+    assert.equal(announce(w, 0, 1), "epoch_not_next", "nothing is open: only epoch 0 may be announced");
+    w.expectAccepted({ type: "openRound", live: w.live(1) });
+    assert.equal(announce(w, 0, 0, keyPair("late").publicKey), "epoch_key_conflict");
+    assert.equal(announce(w, 1, 2), "epoch_not_next");
+    assert.equal(announce(w, 1, 1), "accepted");
+    w.expectAccepted({ type: "openRound", live: w.live(2) });
+    // Round 3 opens epoch 1: live() announces the two missing keys first.
+    w.expectAccepted({ type: "openRound", live: w.live(3) });
+    assert.deepEqual(w.machine.serverEpochKeys(0), [], "epoch 0's keys are pruned once epoch 1 is live");
+    assert.equal(w.machine.serverEpochKeys(1).length, 3);
+    assert.equal(announce(w, 2, 1, keyPair("after").publicKey), "epoch_key_conflict");
+    assert.deepEqual(w.machine.counters().rejected, { unknown_server: 1, epoch_key_conflict: 3, epoch_not_next: 2 });
+  });
+
+  test("OpenRound lists exactly the announced keys of its epoch; identity keys are refused", () => {
+    const w = new World(params, 3, 3);
+    const live = w.live(1);
+    const identity: LiveRound = { ...live, servers: w.servers.map((s) => ({ id: s.id, publicKey: s.kp.publicKey })) };
+    const r = w.apply({ type: "openRound", live: identity });
+    assert.equal(reason(r), "servers_mismatch");
+    assert.match(r.status === "rejected" ? r.detail : "", /announced key for epoch 0/);
+    w.expectAccepted({ type: "openRound", live });
+    w.expectAccepted({ type: "openRound", live: w.live(2) });
+    // Only two servers announce epoch 1: round 3 waits, with the missing server named.
+    announce(w, 0, 1);
+    announce(w, 1, 1);
+    const next = { ...live, round: 3, servers: w.servers.map((s) => ({ id: s.id, publicKey: epochKeyOf(s, 1).publicKey })) };
+    const missing = w.apply({ type: "openRound", live: next });
+    assert.equal(reason(missing), "epoch_key_missing");
+    assert.match(missing.status === "rejected" ? missing.detail : "", new RegExp(`epoch 1 by ${w.servers[2]!.id}`));
+    announce(w, 2, 1);
+    assert.equal(reason(w.apply({ type: "openRound", live: next })), "accepted");
+  });
+
+  test("a client registered during an epoch is refused in that epoch's rounds and admitted from the next", () => {
+    const w = new World(params, 3, 3);
+    w.expectAccepted({ type: "openRound", live: w.live(1) });
+    const late = keyPair("late-client");
+    const lateId = clientIdOf(late.publicKey);
+    w.expectAccepted({ type: "registerClient", client: { id: lateId, publicKey: late.publicKey } });
+    assert.equal(w.machine.clientFirstEpoch(lateId), 1);
+    assert.deepEqual(w.machine.clientsAdmitted(0).map((c) => c.id).sort(), w.clients.map((c) => c.id).sort());
+    const withLate = (l: LiveRound): LiveRound => ({ ...l, clients: [...l.clients, lateId].sort() });
+    const r = w.apply({ type: "openRound", live: withLate(w.live(2)) });
+    assert.equal(reason(r), "client_not_admitted");
+    assert.match(r.status === "rejected" ? r.detail : "", /from epoch 1, the round is in epoch 0/);
+    w.expectAccepted({ type: "openRound", live: w.live(2) });
+    w.expectAccepted({ type: "openRound", live: withLate(w.live(3)) });
+    assert.ok(w.machine.liveRound()!.clients.includes(lateId));
+  });
+
+  // Model: which announcements and OpenRounds the rules accept, over random sequences.
+  test("announce / open / register sequences follow a simple model (property)", () => {
+    const E = 2;
+    const epochOf = (round: number) => Math.floor((round - 1) / E);
+    const keyCache = new Map<string, Uint8Array>();
+    const keyFor = (label: string) => {
+      let k = keyCache.get(label);
+      if (!k) keyCache.set(label, (k = keyPair(label).publicKey));
+      return k;
+    };
+    const extra = Array.from({ length: 5 }, (_, i) => keyPair(`model-client-${i}`));
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("announce" as const), server: fc.integer({ min: 0, max: 3 }), ahead: fc.integer({ min: -1, max: 2 }), variant: fc.integer({ min: 0, max: 1 }) }),
+      fc.record({ kind: fc.constant("open" as const), late: fc.boolean(), identity: fc.boolean() }),
+      fc.record({ kind: fc.constant("register" as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const m = new ZipnetMachine();
+        let index = 0;
+        const apply = (c: Parameters<typeof encodeCommand>[0]) => reason(m.apply(encodeCommand(c), { index: ++index, term: 1 }));
+        const servers = [0, 1, 2].map((i) => keyPair(`model-server-${i}`)).map((kp) => ({ id: serverIdOf(kp.publicKey), kp }));
+        servers.sort((a, b) => (a.id < b.id ? -1 : 1));
+        for (const s of servers) apply({ type: "registerServer", server: { id: s.id, publicKey: s.kp.publicKey } });
+        const clients = new Map<string, number>();
+        for (const i of [0, 1]) {
+          const kp = keyPair(`model-base-${i}`);
+          apply({ type: "registerClient", client: { id: clientIdOf(kp.publicKey), publicKey: kp.publicKey } });
+          clients.set(clientIdOf(kp.publicKey), 0);
+        }
+        let round = 0;
+        const keys = new Map<number, Map<number, number>>();
+        const liveEpoch = () => (round === 0 ? -1 : epochOf(round));
+        for (const o of ops) {
+          if (o.kind === "announce") {
+            const epoch = Math.max(0, liveEpoch() + o.ahead);
+            const id = o.server === 3 ? serverIdOf(keyFor("model-unregistered")) : servers[o.server]!.id;
+            const got = apply({ type: "announceServerKey", key: { server: id, epoch, publicKey: keyFor(`${o.server}/${epoch}/${o.variant}`) } });
+            const have = keys.get(epoch)?.get(o.server);
+            let want: string;
+            if (o.server === 3) want = "unknown_server";
+            else if (have !== undefined) want = have === o.variant ? "ignored" : "epoch_key_conflict";
+            else if (epoch !== liveEpoch() + 1) want = "epoch_not_next";
+            else {
+              want = "accepted";
+              if (!keys.has(epoch)) keys.set(epoch, new Map());
+              keys.get(epoch)!.set(o.server, o.variant);
+            }
+            assert.equal(got, want, `announce ${JSON.stringify(o)} at round ${round}`);
+          } else if (o.kind === "register") {
+            const kp = extra[clients.size - 2];
+            if (!kp) continue;
+            assert.equal(apply({ type: "registerClient", client: { id: clientIdOf(kp.publicKey), publicKey: kp.publicKey } }), "accepted");
+            clients.set(clientIdOf(kp.publicKey), liveEpoch() + 1);
+          } else {
+            const r = round + 1;
+            const e = epochOf(r);
+            const announced = keys.get(e);
+            const admitted = [...clients].filter(([, f]) => f <= e).map(([id]) => id);
+            const lateOne = [...clients].find(([, f]) => f > e)?.[0];
+            const listed = o.late && lateOne ? [...admitted, lateOne].sort() : admitted.sort();
+            const live: LiveRound = {
+              round: r,
+              slot: r,
+              lastInSlot: false,
+              clients: listed,
+              servers: servers.map((s, i) => ({ id: s.id, publicKey: o.identity ? s.kp.publicKey : keyFor(`${i}/${e}/${announced?.get(i) ?? 0}`) })),
+              params,
+            };
+            let want: string;
+            if (!announced || announced.size < 3) want = "epoch_key_missing";
+            else if (o.identity) want = "servers_mismatch";
+            else if (o.late && lateOne) want = "client_not_admitted";
+            else want = "accepted";
+            assert.equal(apply({ type: "openRound", live }), want, `open round ${r}`);
+            if (want === "accepted") {
+              round = r;
+              for (const k of [...keys.keys()]) if (k < e) keys.delete(k);
+            }
+          }
+          // The machine keeps what the model keeps: the live epoch and the next, no more.
+          for (const e of [liveEpoch(), liveEpoch() + 1]) {
+            const model = [...(keys.get(e) ?? new Map<number, number>())].map(([i, v]) => ({ server: servers[i]!.id, epoch: e, publicKey: keyFor(`${i}/${e}/${v}`) }));
+            assert.deepEqual(m.serverEpochKeys(e), model.sort((a, b) => (a.server < b.server ? -1 : 1)));
+          }
+          assert.deepEqual(m.serverEpochKeys(liveEpoch() - 1), []);
+        }
+        const c = new ZipnetMachine();
+        c.restore(m.snapshot());
+        assert.deepEqual(c.snapshot(), m.snapshot());
+      }),
+      { numRuns: 80 },
+    );
   });
 });
 

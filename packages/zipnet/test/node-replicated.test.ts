@@ -1,4 +1,4 @@
-// The node's state machine (ZipnetMachine + collections + ratchet anchors):
+// The node's state machine (ZipnetMachine + collections):
 // a member restored from a snapshot at any point of the log and fed the rest
 // ends where a member that applied the whole log ends.
 import { test } from "node:test";
@@ -34,7 +34,7 @@ function replay(upTo: number, into = new ReplicatedZipnet(collections), from = 0
   return into;
 }
 
-test("restore at any cut + the rest of the log = the whole log (machine, anchors, broadcasts; LiveRound keeps the suffix under the same seqs)", () => {
+test("restore at any cut + the rest of the log = the whole log (machine, epoch keys, broadcasts; LiveRound keeps the suffix under the same seqs)", () => {
   const whole = replay(log.length);
   assert.ok(whole.machine.broadcasts(0).length >= 6);
   fc.assert(
@@ -44,7 +44,8 @@ test("restore at any cut + the rest of the log = the whole log (machine, anchors
       replay(log.length, restored, cut);
       assert.deepEqual(restored.machine.snapshot(), whole.machine.snapshot());
       assert.deepEqual(restored.snapshot(), whole.snapshot());
-      for (const c of world.clients) assert.equal(restored.anchorOf(c.id), whole.anchorOf(c.id));
+      for (const e of [0, 1]) assert.deepEqual(restored.machine.serverEpochKeys(e), whole.machine.serverEpochKeys(e));
+      for (const c of world.clients) assert.equal(restored.machine.clientFirstEpoch(c.id), whole.machine.clientFirstEpoch(c.id));
       assert.deepEqual(entries(restored, "broadcasts"), entries(whole, "broadcasts"));
       assert.deepEqual(entries(restored, "clientRegistry"), entries(whole, "clientRegistry"));
       assert.deepEqual(entries(restored, "serverRegistry"), entries(whole, "serverRegistry"));
@@ -60,9 +61,8 @@ test("restore at any cut + the rest of the log = the whole log (machine, anchors
   );
 });
 
-test("anchors are the first round listing each client; an abandoned round is counted, not broadcast", () => {
+test("an abandoned round is counted, not broadcast", () => {
   const whole = replay(log.length);
-  for (const c of world.clients) assert.equal(whole.anchorOf(c.id), 1);
   assert.equal(whole.machine.counters().roundsAbandoned, 1);
   assert.equal(entries(whole, "liveRound").length, 8);
   assert.ok(!whole.machine.broadcasts(0).some((r) => r.round === 7));
@@ -79,5 +79,11 @@ test("a partial is listed as committed for the live round only", () => {
 test("a corrupt node snapshot is a typed error", () => {
   const r = new ReplicatedZipnet(collections);
   assert.throws(() => r.restore(Uint8Array.of(9)), { code: "ZIPNET_SNAPSHOT_INVALID" });
+  // Version 2 carried per-client ratchet anchors from before key epochs: refused with the fix, not misread.
+  assert.throws(() => r.restore(Uint8Array.of(2, 0, 0, 0, 0)), (e: unknown) => {
+    assert.equal((e as { code?: string }).code, "ZIPNET_SNAPSHOT_INVALID");
+    assert.match((e as Error).message, /predates key epochs[\s\S]*empty data dir/);
+    return true;
+  });
   assert.throws(() => r.restore(new Uint8Array(0)), (e: unknown) => (e as { code?: string }).code?.startsWith("ZIPNET_") === true);
 });

@@ -25,9 +25,16 @@ import {
   encodeTx2718,
   participantsHash,
   roundParams,
+  CHAIN_STATE_VERSION,
+  EPOCH_KEY_FILE_VERSION,
+  chainStateBytes,
+  decodeChainState,
+  decodeEpochKeyFile,
+  encodeChainState,
+  encodeEpochKeyFile,
   vectorBytes,
 } from "../src/index.js";
-import { aggregateArb, commandArb, envelopeArb, liveArb, paramsArb, partialArb, recordArb } from "./arbitraries.js";
+import { aggregateArb, chainStateArb, commandArb, envelopeArb, epochKeyFileArb, liveArb, paramsArb, partialArb, recordArb } from "./arbitraries.js";
 
 const codecs = [
   { name: "RoundParams", arb: paramsArb, enc: encodeRoundParams, dec: decodeRoundParams, version: WIRE_VERSION },
@@ -37,6 +44,9 @@ const codecs = [
   { name: "PartialUnblind", arb: partialArb, enc: encodePartial, dec: decodePartial, version: WIRE_VERSION },
   { name: "BroadcastRecord", arb: recordArb, enc: encodeBroadcastRecord, dec: decodeBroadcastRecord, version: WIRE_VERSION },
   { name: "Command", arb: commandArb, enc: encodeCommand, dec: decodeCommand, version: WIRE_VERSION },
+  // A server's own files (docs/adr/0006): same rules as the wire.
+  { name: "ChainStateFile", arb: chainStateArb, enc: encodeChainState, dec: decodeChainState, version: CHAIN_STATE_VERSION },
+  { name: "EpochKeyFile", arb: epochKeyFileArb, enc: encodeEpochKeyFile, dec: decodeEpochKeyFile, version: EPOCH_KEY_FILE_VERSION },
 ] as const;
 
 /** Decoding must either succeed or throw a ZipnetError — never a RangeError or TypeError. */
@@ -194,5 +204,48 @@ describe("Tx2718 datum", () => {
     long[1] = 0xff;
     assert.throws(() => decodeTx2718(long), (e: unknown) => e instanceof ZipnetError && e.details.field === "length");
     assert.throws(() => decodeTx2718(d.subarray(1)), (e: unknown) => e instanceof ZipnetError && e.details.field === "datum");
+  });
+});
+
+describe("key-epoch codecs (docs/adr/0006)", () => {
+  test("AnnounceServerKey is exactly tag ‖ server ‖ epoch ‖ key", () => {
+    const bytes = encodeCommand({ type: "announceServerKey", key: { server: "11".repeat(32), epoch: 7, publicKey: new Uint8Array(32).fill(0xaa) } });
+    assert.equal(Buffer.from(bytes).toString("hex"), "01" + "06" + "11".repeat(32) + "0700000000000000" + "aa".repeat(32));
+    assert.throws(() => encodeCommand({ type: "announceServerKey", key: { server: "11".repeat(32), epoch: 7, publicKey: new Uint8Array(31) } }), { code: "ZIPNET_ENCODE_FIELD" });
+  });
+
+  test("ChainStateFile: size follows the count; a wrong size or version is a typed error naming the file", () => {
+    fc.assert(
+      fc.property(chainStateArb, (s) => {
+        const bytes = encodeChainState(s);
+        assert.equal(bytes.length, chainStateBytes(s.chains.length));
+        assert.throws(() => decodeChainState(bytes.subarray(0, bytes.length - 1)), (e: unknown) => e instanceof ZipnetError && e.code === "ZIPNET_DECODE_TRUNCATED" && e.details.what === "ChainStateFile");
+      }),
+      { numRuns: 30 },
+    );
+    // A count far beyond the limit is refused before anything is read for it.
+    const huge = encodeChainState({ serverId: "22".repeat(32), epoch: 1, chains: [] });
+    new DataView(huge.buffer).setUint32(1 + 32 + 8, 0xffffffff, true);
+    assert.throws(() => decodeChainState(huge), { code: "ZIPNET_DECODE_LIMIT" });
+    const v2 = encodeChainState({ serverId: "22".repeat(32), epoch: 1, chains: [] });
+    v2[0] = 2;
+    assert.throws(() => decodeChainState(v2), (e: unknown) => e instanceof ZipnetError && e.code === "ZIPNET_DECODE_VERSION" && e.details.expected === 1 && e.details.got === 2);
+    // Unsorted chains would make two files for one state: refused both ways.
+    const a = { clientId: "01".repeat(32), nextRound: 3, chain: new Uint8Array(32) };
+    const b = { clientId: "02".repeat(32), nextRound: 3, chain: new Uint8Array(32) };
+    assert.throws(() => encodeChainState({ serverId: "22".repeat(32), epoch: 1, chains: [b, a] }), { code: "ZIPNET_ENCODE_FIELD" });
+    const sorted = encodeChainState({ serverId: "22".repeat(32), epoch: 1, chains: [a, b] });
+    const swapped = sorted.slice();
+    swapped.set(sorted.subarray(45, 45 + 72), 45 + 72);
+    swapped.set(sorted.subarray(45 + 72, 45 + 144), 45);
+    assert.throws(() => decodeChainState(swapped), (e: unknown) => e instanceof ZipnetError && e.code === "ZIPNET_DECODE_FIELD" && e.details.field === "chains[1].clientId");
+  });
+
+  test("EpochKeyFile: exactly 41 bytes", () => {
+    assert.equal(encodeEpochKeyFile({ epoch: 3, secret: new Uint8Array(32) }).length, 41);
+    assert.throws(() => encodeEpochKeyFile({ epoch: 3, secret: new Uint8Array(16) }), { code: "ZIPNET_ENCODE_FIELD" });
+    const file = encodeEpochKeyFile({ epoch: 3, secret: new Uint8Array(32).fill(7) });
+    assert.throws(() => decodeEpochKeyFile(file.subarray(0, 40)), { code: "ZIPNET_DECODE_TRUNCATED" });
+    assert.throws(() => decodeEpochKeyFile(new Uint8Array([...file, 0])), { code: "ZIPNET_DECODE_TRAILING" });
   });
 });

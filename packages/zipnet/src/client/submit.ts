@@ -7,6 +7,7 @@ import { openTicketedStream, subscribe, type Framed, type LatticeHost } from "@b
 import type { LatticeConfig } from "@builder/lattice-config";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { generateX25519, PadRatchet, sharedSecret, x25519FromSecret, type X25519KeyPair } from "../core/keys.js";
+import { epochOfRound, firstRoundOfEpoch } from "../core/epochs.js";
 import { sealEnvelope } from "../core/client-seal.js";
 import { ClientScheduler, type Receipt, type RoundPlan, type Rng, type SchedulerOptions } from "../core/scheduling.js";
 import { describeError } from "../node/describe.js";
@@ -100,7 +101,10 @@ export async function submit(config: LatticeConfig, p: SubmitParameters): Submit
 
   await register(host, providers, ids.registerProtocol, key.publicKey, ticket, p.registerTimeoutMs ?? 30_000, signal);
 
-  const ratchets = new Map<ServerId, PadRatchet>();
+  /** This epoch's chain per server; replaced (and the old ones zeroed) when an epoch opens. */
+  let ratchets = new Map<ServerId, PadRatchet>();
+  let ratchetsEpoch: number | null = null;
+  /** The first round we took part in: the scheduler has no record to observe before it. */
   let anchor: number | null = null;
   const records = new Map<number, BroadcastRecord>();
   let recordWaiter: (() => void) | null = null;
@@ -113,11 +117,20 @@ export async function submit(config: LatticeConfig, p: SubmitParameters): Submit
   const emitReceipts = (): void => {
     for (const r of scheduler.takeReceipts()) events.emit("receipt", r);
   };
+  // A LiveRound lists each server's key for the round's epoch (docs/adr/0006): the
+  // chain root is the agreement with that key, the chain starts at the epoch's first round.
   const ratchetFor = (live: LiveRound, server: { id: string; publicKey: Uint8Array }): PadRatchet => {
+    const period = live.params.roundPeriodMs;
+    const epoch = epochOfRound(live.round, period);
+    if (ratchetsEpoch !== epoch) {
+      for (const r of ratchets.values()) r.destroy();
+      ratchets = new Map();
+      ratchetsEpoch = epoch;
+    }
     let r = ratchets.get(server.id);
     if (!r) {
       const shared = sharedSecret(key.privateKey, server.publicKey);
-      r = PadRatchet.fromSharedSecret(shared, { groupId: ids.groupId, clientId, serverId: server.id, startRound: anchor ?? live.round });
+      r = PadRatchet.forEpoch(shared, { groupId: ids.groupId, clientId, serverId: server.id, epoch, startRound: firstRoundOfEpoch(epoch, period) });
       shared.fill(0);
       ratchets.set(server.id, r);
     }

@@ -136,7 +136,31 @@ export function padInfo(ctx: PadContext): Uint8Array {
     .finish();
 }
 
+/**
+ * HKDF info of an epoch's chain root: label ‖ groupId ‖ clientId ‖ serverId ‖
+ * epoch. The agreement is with the server's key for that epoch (docs/adr/0006),
+ * never with its long-lived identity key.
+ */
+export function epochChainInfo(groupId: Uint8Array, clientId: ClientId, serverId: ServerId, epoch: number): Uint8Array {
+  return new Writer()
+    .raw(new TextEncoder().encode("zipnet/epoch-chain/v1"))
+    .raw(groupId)
+    .raw(fromHex(clientId, ID_BYTES, "clientId"))
+    .raw(fromHex(serverId, ID_BYTES, "serverId"))
+    .u64(epoch)
+    .finish();
+}
+
 export const RATCHET_INFO = new TextEncoder().encode("zipnet/ratchet/v1");
+
+/** A ratchet's whole secret state: what the server persists between rounds. */
+export interface RatchetState {
+  readonly clientId: ClientId;
+  /** The next round this chain can serve; every earlier round's key is gone. */
+  readonly nextRound: number;
+  /** 32-byte chain key of `nextRound`. */
+  readonly chain: Uint8Array;
+}
 
 /**
  * One per (client, server) pair on each side. Holds the chain key of the next
@@ -180,6 +204,44 @@ export class PadRatchet {
     return new PadRatchet(chain, a.startRound, a.groupId, a.clientId, a.serverId);
   }
 
+  /**
+   * The chain of one key epoch: root = HKDF(X25519(own, peer epoch key),
+   * groupId, epochChainInfo(...)), serving rounds from `startRound` (the
+   * epoch's first round, epochs.ts). The caller should zero `shared`.
+   */
+  static forEpoch(
+    shared: Uint8Array,
+    a: { groupId: Uint8Array; clientId: ClientId; serverId: ServerId; epoch: number; startRound: number },
+  ): PadRatchet {
+    if (a.groupId.length !== 32) {
+      throw new ZipnetError("ZIPNET_KEY_INVALID", "groupId must be 32 bytes.", { expected: 32, got: a.groupId.length });
+    }
+    const chain = hkdf(shared, a.groupId, epochChainInfo(a.groupId, a.clientId, a.serverId, a.epoch), 32);
+    return new PadRatchet(chain, a.startRound, a.groupId, a.clientId, a.serverId);
+  }
+
+  /** Resumes a persisted chain (exportState); copies the key. */
+  static fromState(s: RatchetState, a: { groupId: Uint8Array; serverId: ServerId }): PadRatchet {
+    if (s.chain.length !== 32) {
+      throw new ZipnetError("ZIPNET_KEY_INVALID", "ratchet chain key must be 32 bytes.", { expected: 32, got: s.chain.length });
+    }
+    return new PadRatchet(new Uint8Array(s.chain), s.nextRound, a.groupId, s.clientId, a.serverId);
+  }
+
+  /** A copy of the chain key and its round, for persisting (the caller zeroes it after writing). */
+  exportState(): RatchetState {
+    return { clientId: this.clientId, nextRound: this.next, chain: new Uint8Array(this.chain) };
+  }
+
+  /** Erases every round below `round` (a round this side will never serve again). */
+  skipTo(round: number): void {
+    while (this.next < round) {
+      const prk = this.extract();
+      this.advance(prk);
+      prk.fill(0);
+    }
+  }
+
   /** The next round this ratchet can still serve. */
   get nextRound(): number {
     return this.next;
@@ -211,11 +273,7 @@ export class PadRatchet {
         earliestAvailable: this.next,
       });
     }
-    while (this.next < ctx.round) {
-      const prk = this.extract();
-      this.advance(prk);
-      prk.fill(0);
-    }
+    this.skipTo(ctx.round);
     const prk = this.extract();
     const okm = createHmac("sha256", prk)
       .update(padInfoPrefix(ctx))

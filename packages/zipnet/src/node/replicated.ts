@@ -1,6 +1,7 @@
 // The committee's state machine as the node runs it: ZipnetMachine plus what
-// is derived from the same committed entries — the public collections and
-// each client's ratchet anchor. Everything here is a function of the log, so
+// is derived from the same committed entries: the public collections.
+// (Pad chains need no anchors: they start at each key epoch's first round,
+// docs/adr/0006.) Everything here is a function of the log, so
 // every member numbers collection entries identically (quorum reads compare
 // them) and restore() rebuilds them from the snapshot.
 import { CollectionLog } from "@builder/net";
@@ -18,8 +19,11 @@ import {
 } from "../proto.js";
 import type { ZipnetCollection } from "./ids.js";
 
-/** 2: records each collection's last seq, so a restored member numbers entries as its peers do. */
-const SNAPSHOT_VERSION = 2;
+/**
+ * 2: records each collection's last seq, so a restored member numbers entries as its peers do.
+ * 3: drops the per-client ratchet anchors (chains start at each key epoch, docs/adr/0006).
+ */
+const SNAPSHOT_VERSION = 3;
 const COLLECTION_ORDER = ["broadcasts", "liveRound", "clientRegistry", "serverRegistry"] as const;
 const REGISTRY_ENTRY = (id: string, publicKey: Uint8Array): Uint8Array => new Writer().raw(Buffer.from(id, "hex")).raw(publicKey).finish();
 
@@ -33,8 +37,6 @@ export interface AppliedCommand {
 export class ReplicatedZipnet implements StateMachine<ApplyResult> {
   readonly machine = new ZipnetMachine();
   readonly logs: Readonly<Record<ZipnetCollection, CollectionLog>>;
-  /** First round whose LiveRound listed each client: both sides anchor their PadRatchets there. */
-  private anchors = new Map<ClientId, number>();
   /** Servers whose partial for the live round is committed (for the stall report). */
   private partialsIn = new Set<ServerId>();
   /** Registration order (the registry collections' order; the machine keeps its registries sorted). */
@@ -59,10 +61,6 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
     };
   }
 
-  anchorOf(client: ClientId): number | undefined {
-    return this.anchors.get(client);
-  }
-
   partialsCommitted(): ReadonlySet<ServerId> {
     return this.partialsIn;
   }
@@ -76,7 +74,6 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
         case "openRound": {
           const live = command.live;
           this.partialsIn = new Set();
-          for (const c of live.clients) if (!this.anchors.has(c)) this.anchors.set(c, live.round);
           this.logs.liveRound.append(monotone(this.logs.liveRound, live.slot), encodeLiveRound(live));
           break;
         }
@@ -92,6 +89,7 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
           this.logs.serverRegistry.append(0, REGISTRY_ENTRY(command.server.id, command.server.publicKey));
           break;
         case "submitAggregate":
+        case "announceServerKey":
           break;
       }
       if (result.finalized) this.logs.broadcasts.append(monotone(this.logs.broadcasts, result.finalized.slot), encodeBroadcastRecord(result.finalized));
@@ -105,9 +103,6 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
 
   snapshot(): Uint8Array {
     const w = new Writer().u8(SNAPSHOT_VERSION).bytes(this.machine.snapshot());
-    const anchors = [...this.anchors.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-    w.u32(anchors.length);
-    for (const [c, r] of anchors) w.raw(Buffer.from(c, "hex")).u64(r);
     const partials = [...this.partialsIn].sort();
     w.u32(partials.length);
     for (const s of partials) w.raw(Buffer.from(s, "hex"));
@@ -122,12 +117,15 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
   restore(data: Uint8Array): void {
     const r = new Reader(data, "ZipnetNodeSnapshot");
     const v = r.u8("version");
+    if (v < SNAPSHOT_VERSION) {
+      throw new ZipnetError("ZIPNET_SNAPSHOT_INVALID", `zipnet node snapshot version ${v} predates key epochs and cannot be migrated.`, {
+        expected: SNAPSHOT_VERSION,
+        got: v,
+        fix: "start this member with an empty data dir so it catches up from its peers (docs/adr/0006)",
+      });
+    }
     if (v !== SNAPSHOT_VERSION) throw new ZipnetError("ZIPNET_SNAPSHOT_INVALID", "unknown zipnet node snapshot version.", { expected: SNAPSHOT_VERSION, got: v });
     this.machine.restore(r.bytes("machine", 1 << 30));
-    const n = r.u32("anchors.count");
-    r.limit("anchors.count", n, 1 << 20);
-    const anchors = new Map<ClientId, number>();
-    for (let i = 0; i < n; i++) anchors.set(Buffer.from(r.raw(32, "anchor.client")).toString("hex"), r.u64("anchor.round"));
     const np = r.u32("partials.count");
     r.limit("partials.count", np, 64);
     const partialsIn = new Set<ServerId>();
@@ -141,7 +139,6 @@ export class ReplicatedZipnet implements StateMachine<ApplyResult> {
     const serverOrder = order("serverOrder");
     const lastSeq = Object.fromEntries(COLLECTION_ORDER.map((c) => [c, r.u64(`${c}.lastSeq`)])) as Record<(typeof COLLECTION_ORDER)[number], number>;
     r.end();
-    this.anchors = anchors;
     this.partialsIn = partialsIn;
     this.clientOrder = clientOrder;
     this.serverOrder = serverOrder;

@@ -1,7 +1,8 @@
 // A zipnet server: a voting member of the zipnet committee. It registers its
-// X25519 key, opens rounds while it leads, computes its partial over each
-// committed aggregate, serves the public collections and client
-// registration. start/stop register and remove every handler.
+// identity X25519 key, announces a fresh pad key for each coming key epoch,
+// opens rounds while it leads, computes its partial over each committed
+// aggregate, serves the public collections and client registration.
+// start/stop register and remove every handler.
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   guardProtocol,
@@ -18,11 +19,12 @@ import type { LatticeConfig } from "@builder/lattice-config";
 import type { RaftMetrics } from "@builder/raft";
 import { describeError } from "./describe.js";
 import { ZipnetError } from "../errors.js";
-import { PadRatchet, sharedSecret } from "../core/keys.js";
+import { epochOfRound, firstRoundOfEpoch } from "../core/epochs.js";
 import { computePartial, type UnblindPool } from "../core/server-unblind.js";
 import type { ApplyResult } from "../machine.js";
 import { ZIPNET_METRICS as M, type ZipnetMetricsSink } from "../metrics.js";
-import { clientIdOf, encodeCommand, serverIdOf, X25519_KEY_BYTES, type ClientId, type Command, type PartialUnblind } from "../proto.js";
+import { clientIdOf, encodeCommand, serverIdOf, X25519_KEY_BYTES, type Command, type PartialUnblind } from "../proto.js";
+import { ServerEpochKeys, type EpochReadiness } from "./epoch-keys.js";
 import { zipnetIds, ZIPNET_COLLECTIONS, type ZipnetIds } from "./ids.js";
 import { ReplicatedZipnet, type AppliedCommand } from "./replicated.js";
 import { nextRound } from "./round-opener.js";
@@ -31,7 +33,7 @@ import { encodeVerdict } from "./wire.js";
 
 export interface ZipnetServerOptions {
   config: LatticeConfig;
-  /** `ZIPNET_SECRET_FILE` content: peer identity and (derived) the X25519 key. */
+  /** `ZIPNET_SECRET_FILE` content: peer identity and (derived) the identity X25519 key, never used for pads. */
   secret: Uint8Array;
   /** `ZIPNET_COMMITTEE_SECRET_FILE` content. */
   committeeSecret: Uint8Array;
@@ -39,6 +41,7 @@ export interface ZipnetServerOptions {
   members: readonly string[];
   bootstrap?: readonly string[];
   listen?: string[];
+  /** Raft storage and, under `zipnet-keys/`, the epoch keys and pad chains (docs/adr/0006). */
   dataDir: string;
   /** Checks the lattice read ticket of readers, registering clients and the aggregator. */
   verifyTicket: (token: string) => Promise<TicketClaims>;
@@ -60,6 +63,8 @@ export interface ZipnetServer {
   readonly committee: Committee<ApplyResult>;
   readonly state: ReplicatedZipnet;
   readonly ids: ZipnetIds;
+  /** This server's epoch keys and pad chains (tests read them through secretsForTest()). */
+  readonly epochKeys: ServerEpochKeys;
   /** Every command this member applied, in log order (synchronously, inside apply). */
   onApplied(l: (a: AppliedCommand) => void): () => void;
   stop(): Promise<void>;
@@ -74,14 +79,15 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
   const metrics = o.metrics;
   const now = o.nowMs ?? Date.now;
   const memberLabel = { member: o.member ?? "server" };
+  // The identity key names the server (ServerId) and nothing else: pads use the epoch keys.
   const key = serverKeyFromPeerSecret(o.secret);
   const serverId = serverIdOf(key.publicKey);
   const state = new ReplicatedZipnet(ids.collections);
+  const epochKeys = await ServerEpochKeys.open({ dataDir: o.dataDir, groupId: ids.groupId, serverId, logger });
 
   // Node-local timing of the live round (apply order, this member's clock).
   const openedAt = new Map<number, number>();
   let stalledReported = 0;
-  const ratchets = new Map<ClientId, PadRatchet>();
   const partials = new Map<number, PartialUnblind>();
   const inFlight = new Set<number>();
   let running = true;
@@ -98,6 +104,8 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
       openedAt.set(round, now());
       partials.clear();
       metrics?.set(M.liveRound, round);
+      // Out of apply: entering an epoch costs an X25519 agreement per admitted client.
+      setImmediate(() => void syncEpoch());
     }
     if (r.finalized) {
       const t0 = openedAt.get(r.finalized.round);
@@ -136,18 +144,44 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
   });
   const stops: (() => Promise<unknown>)[] = [() => committee.stop()];
 
-  const ratchetFor = (client: ClientId, round: number): PadRatchet => {
-    let r = ratchets.get(client);
-    if (!r) {
-      const anchor = state.anchorOf(client) ?? round;
-      const pk = state.machine.clientRegistry().find((c) => c.id === client)?.publicKey;
-      if (!pk) throw new ZipnetError("ZIPNET_KEY_INVALID", "partial: an aggregate participant has no registered key (the machine admits only registered clients).", { client });
-      const shared = sharedSecret(key.privateKey, pk);
-      r = PadRatchet.fromSharedSecret(shared, { groupId: ids.groupId, clientId: client, serverId, startRound: anchor });
-      shared.fill(0);
-      ratchets.set(client, r);
+  // The chains follow the live round: derived when its epoch opens (then the
+  // epoch key is erased), advanced past every round that is over. One at a time.
+  let epochSync: Promise<void> = Promise.resolve();
+  let readiness: { round: number; state: EpochReadiness } | null = null;
+  const syncEpoch = (): Promise<void> => {
+    epochSync = epochSync
+      .then(async () => {
+        const live = state.machine.liveRound();
+        if (!live || !running || (readiness && readiness.round >= live.round)) return;
+        const period = live.params.roundPeriodMs;
+        const epoch = epochOfRound(live.round, period);
+        const ours = live.servers.find((s) => s.id === serverId)?.publicKey;
+        const st = await epochKeys.enter({ epoch, round: live.round, firstRound: firstRoundOfEpoch(epoch, period), clients: state.machine.clientsAdmitted(epoch), ...(ours ? { publicKey: ours } : {}) });
+        readiness = { round: live.round, state: st };
+        metrics?.set(M.epochSittingOut, st === "sitting_out" ? 1 : 0);
+      })
+      .catch((err: unknown) => logger.error({ err: describeError(err) }, "zipnet: cannot bring the pad chains to the live round"));
+    return epochSync;
+  };
+
+  // Announce our key for the epoch after the live one, once (the machine keeps the first).
+  let announcing = false;
+  const announceNextKey = async (): Promise<void> => {
+    if (announcing || !running || !state.machine.serverRegistry().some((s) => s.id === serverId)) return;
+    const epoch = state.machine.liveEpoch() + 1;
+    if (state.machine.serverEpochKeys(epoch).some((k) => k.server === serverId)) return;
+    announcing = true;
+    try {
+      // Written to disk (fsync) before it can be committed: a crash never leaves an announced key we do not hold.
+      const publicKey = await epochKeys.publicKeyFor(epoch);
+      const r = await propose({ type: "announceServerKey", key: { server: serverId, epoch, publicKey } }, 10_000);
+      if (r.status === "rejected") logger.warn({ epoch, reason: r.reason, detail: r.detail }, "zipnet: our epoch key announcement was rejected");
+      else logger.debug({ epoch }, "zipnet: epoch key announced");
+    } catch (err) {
+      logger.debug({ epoch, err: describeError(err) }, "zipnet: epoch key not announced yet; retrying");
+    } finally {
+      announcing = false;
     }
-    return r;
   };
 
   async function contributePartial(round: number): Promise<void> {
@@ -160,12 +194,21 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
     try {
       let partial = partials.get(round);
       if (!partial) {
-        partial = await computePartial({
-          aggregate,
-          serverId,
-          padKeyFor: (c) => ratchetFor(c, round).padKey({ groupId: ids.groupId, round, slot: live.slot, params: live.params, clientId: c, serverId }),
-          pool: o.pool ?? null,
-        });
+        await syncEpoch();
+        if (readiness?.round !== round || readiness.state !== "ready") return;
+        // The chains advance past this round (and are persisted) before the partial leaves this process.
+        partial = await epochKeys.serve(round, (ratchet) =>
+          computePartial({
+            aggregate,
+            serverId,
+            padKeyFor: (c) => {
+              const r = ratchet(c);
+              if (!r) throw new ZipnetError("ZIPNET_KEY_INVALID", "partial: no pad chain for an aggregate participant in this epoch.", { client: c, round, fix: "the machine admits only clients registered before the epoch opened" });
+              return r.padKey({ groupId: ids.groupId, round, slot: live.slot, params: live.params, clientId: c, serverId });
+            },
+            pool: o.pool ?? null,
+          }),
+        );
         partials.set(round, partial);
       }
       const deadline = now() + live.params.roundPeriodMs * 4;
@@ -207,8 +250,10 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
 
   // Round timer: the leader opens rounds on the period; every member reports stalls.
   let opening = false;
+  let keysMissingReported = -1;
   const tick = async (): Promise<void> => {
     if (!running) return;
+    void announceNextKey();
     const live = state.machine.liveRound();
     const t = now();
     if (live && !state.machine.liveRoundFinalized()) {
@@ -229,12 +274,24 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
       live,
       openedAtMs: live ? (openedAt.get(live.round) ?? null) : null,
       clients: state.machine.clientRegistry(),
+      clientFirstEpoch: (id) => state.machine.clientFirstEpoch(id),
       servers: state.machine.serverRegistry(),
+      epochKeys: (e) => state.machine.serverEpochKeys(e),
       expectedServers: o.config.zipnet.servers,
       params: ids.params,
       slot: ids.slot,
     });
-    if (!d.open) return;
+    if (!d.open) {
+      if (d.why === "epoch_keys_missing") {
+        metrics?.set(M.epochKeysMissing, d.missing.length);
+        if (keysMissingReported !== d.epoch) {
+          keysMissingReported = d.epoch;
+          logger.warn({ epoch: d.epoch, missingServers: d.missing }, "zipnet: cannot open the next round: servers have not announced their key for its epoch");
+        }
+      }
+      return;
+    }
+    metrics?.set(M.epochKeysMissing, 0);
     opening = true;
     try {
       const r = await propose({ type: "openRound", live: d.live }, ids.params.roundPeriodMs);
@@ -248,7 +305,9 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
   const timer = setInterval(() => void tick(), tickMsFor(ids.params.roundPeriodMs));
   stops.push(async () => clearInterval(timer));
 
-  // A restarted member: the log replay may have committed an aggregate we owe a partial for.
+  // A restarted member: resume (or re-derive) the chains for the replayed live round.
+  void syncEpoch();
+  // The log replay may have committed an aggregate we owe a partial for.
   const pending = state.machine.liveAggregate();
   if (pending) setImmediate(() => void contributePartial(pending.round));
 
@@ -293,14 +352,15 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
     committee,
     state,
     ids,
+    epochKeys,
     onApplied: (l) => state.onApplied(l),
     async stop() {
       if (!running) return;
       running = false;
       metrics?.set(M.serverUp, 0, memberLabel);
       for (const s of stops.reverse()) await s().catch((err: unknown) => logger.warn({ err: describeError(err) }, "zipnet: stop step failed"));
-      for (const r of ratchets.values()) r.destroy();
-      ratchets.clear();
+      await epochSync;
+      epochKeys.close();
     },
   };
 }
