@@ -23,6 +23,7 @@ import { freePort, startEtcdCluster, type EtcdCluster } from "./etcd/cluster.js"
 import { HttpJsonClient } from "./etcd/http-client.js";
 import { writeFileSync } from "node:fs";
 import { hopTrace, runPutLoad, VALUE_BYTES, type LoadResult } from "./etcd/load.js";
+import { cpuBetween, cpuSecondsOf, type CpuSeconds } from "./etcd/process-cpu.js";
 import { describeFsync, etcdFsyncBuckets, fsyncBetween, type FsyncFigure } from "./etcd/fsync-metrics.js";
 
 const NET_DIR = fileURLToPath(new URL("../../packages/net/", import.meta.url));
@@ -32,6 +33,7 @@ const WARMUP_MS = Number(process.env["BENCH_WARMUP_MS"] ?? 1500);
 const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 8000);
 
 interface OurCluster {
+  readonly pids: readonly number[];
   leaderUrl(): Promise<string>;
   /** WAL fsync latency on the given member since the previous call. */
   fsync(url: string): Promise<FsyncFigure>;
@@ -82,6 +84,7 @@ async function startOurCluster(size = 3): Promise<OurCluster> {
   const probe = new HttpJsonClient();
   const urls = httpPorts.map((p) => `http://127.0.0.1:${p}`);
   return {
+    pids: children.map((c) => c.pid!),
     async leaderUrl() {
       // Election is in progress right after start: ask until one member reports itself leader.
       const deadline = Date.now() + 30_000;
@@ -118,16 +121,30 @@ try {
   let allMet = true;
   for (const c of CONCURRENCY) {
     // The fsync figures cover warm-up and measurement alike (same load).
+    const etcdPids = etcd.members.map((m) => m.process.pid!);
     const b0 = await etcdFsyncBuckets(etcdLeader);
+    const ec0 = cpuSecondsOf(etcdPids);
+    const idle0 = cpuSecondsOf(ours.pids);
     const e = await runPutLoad(etcdLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
+    const etcdCpu = cpuBetween(ec0, cpuSecondsOf(etcdPids));
+    // Our members sit idle (heartbeats only) while etcd is measured.
+    const ourIdle = cpuBetween(idle0, cpuSecondsOf(ours.pids));
     const etcdFsync = fsyncBetween(b0, await etcdFsyncBuckets(etcdLeader));
     await ours.fsync(ourLeader);
     hopTrace?.splice(0);
+    const oc0 = cpuSecondsOf(ours.pids);
     const o = await runPutLoad(ourLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
+    const ourCpu = cpuBetween(oc0, cpuSecondsOf(ours.pids));
     const ourFsync = await ours.fsync(ourLeader);
     if (hopTrace) writeFileSync(`${process.env["RAFT_HOP_TRACE_DIR"] ?? "/tmp"}/raft-hops-client-c${c}.log`, hopTrace.join("\n"));
-    console.log(`  etcd c=${c}: ${describe(e)}; leader WAL ${describeFsync(etcdFsync, true)}`);
-    console.log(`  ours c=${c}: ${describe(o)}; leader WAL ${describeFsync(ourFsync, false)}`);
+    // CPU covers warm-up and measurement: divide by every write sent in that time.
+    const cpuPerWrite = (cpu: CpuSeconds, r: LoadResult): string => {
+      const perWrite = (s: number): string => ((s * 1000) / (r.writes * (1 + WARMUP_MS / DURATION_MS))).toFixed(2);
+      return `CPU/write ${perWrite(cpu.user + cpu.system)} ms (user ${perWrite(cpu.user)}, system ${perWrite(cpu.system)}; 3 members)`;
+    };
+    console.log(`  etcd c=${c}: ${describe(e)}; leader WAL ${describeFsync(etcdFsync, true)}; ${cpuPerWrite(etcdCpu, e)}`);
+    console.log(`  ours idle while etcd ran: ${(((ourIdle.user + ourIdle.system) * 1000) / ((WARMUP_MS + DURATION_MS) / 1000)).toFixed(0)} ms CPU per second (3 members)`);
+    console.log(`  ours c=${c}: ${describe(o)}; leader WAL ${describeFsync(ourFsync, false)}; ${cpuPerWrite(ourCpu, o)}`);
     const tput = report({
       name: `committee put, 3 members, c=${c}`,
       value: o.writesPerSecond,
