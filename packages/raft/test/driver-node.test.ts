@@ -53,6 +53,41 @@ describe("raft driver, 3 members on LocalNetwork with real files", () => {
     }
   });
 
+  test("one write at a time: commit notices ride on the next append, and followers still apply every entry", async () => {
+    // Counts what crosses the network for 20 sequential writes, sending commit
+    // notices at once (0) and holding them (long enough that only the next
+    // append or a heartbeat can carry the commit).
+    const run = async (commitNoticeDelayMs: number): Promise<{ notices: number; total: number }> => {
+      const c = new TestCluster(ids, { commitNoticeDelayMs });
+      try {
+        const leader = await c.leader();
+        let notices = 0;
+        let total = 0;
+        c.net.filter = (m) => {
+          total++;
+          if (m.type === "append" && m.entries.length === 0) notices++;
+          return true;
+        };
+        let last = 0;
+        for (let i = 0; i < 20; i++) last = (await leader.node.propose(text(`w${i}`))).index;
+        c.net.filter = null;
+        // Followers learn the last commit from the held notice, a heartbeat or the flush.
+        for (const id of ids) {
+          await c.get(id).node.when({ applied: last });
+          assert.equal(c.get(id).sm.items.length, 20);
+        }
+        return { notices, total };
+      } finally {
+        await c.stopAll();
+      }
+    };
+    const eager = await run(0);
+    const held = await run(60_000);
+    assert.ok(eager.notices >= 2 * 19, `eager: ${eager.notices} commit notices for 20 writes`);
+    assert.ok(held.notices <= 2, `held: ${held.notices} commit notices went out`);
+    assert.ok(held.total < eager.total * 0.7, `messages: held ${held.total} vs eager ${eager.total}`);
+  });
+
   test("a follower rejects a proposal with ProposalDroppedError naming the leader", async () => {
     const c = new TestCluster(ids);
     try {

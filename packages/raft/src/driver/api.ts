@@ -42,6 +42,13 @@ export interface RaftNodeOptions<R> {
   readonly leaseRead?: boolean;
   /** Clients remembered by the request-id dedupe table. Default 10,000. */
   readonly maxDedupeClients?: number;
+  /**
+   * How long a leader may hold an entry-less append that only announces a
+   * new commit index, hoping the next append carries it instead (see
+   * commit-notices.ts). Followers learn of commits at most this much later;
+   * the leader's own answers are not delayed. 0 sends at once. Default 10.
+   */
+  readonly commitNoticeDelayMs?: number;
   /** Default timeout of read(), when() and membership calls. Default 20 election timeouts. */
   readonly defaultTimeoutMs?: number;
 }

@@ -17,6 +17,7 @@ import { silentRaftLogger, type RaftLogger } from "./logger.js";
 import { PendingProposals, type ProposeResult } from "./proposals.js";
 import { PendingReads } from "./reads.js";
 import type { RaftTransport } from "./transport.js";
+import { CommitNotices } from "./commit-notices.js";
 import { Waiters, type WhenCondition } from "./waiters.js";
 import { hop } from "./hop-trace.js";
 
@@ -32,6 +33,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   private readonly storage: RaftNodeStorage;
   private readonly sm: StateMachine<R>;
   private readonly transport: RaftTransport;
+  private readonly notices: CommitNotices;
   private readonly metrics: RaftMetrics;
   private readonly log: RaftLogger;
   private readonly dedupe: DedupeTable;
@@ -58,6 +60,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     this.storage = o.storage;
     this.sm = o.stateMachine;
     this.transport = o.transport;
+    this.notices = new CommitNotices((msgs) => this.transport.send(msgs), positiveInt("commitNoticeDelayMs", o.commitNoticeDelayMs, 10, 0));
     this.metrics = o.metrics ?? {};
     this.log = o.logger ?? silentRaftLogger;
     const tickMs = positiveInt("tickMs", o.tickMs, 0);
@@ -170,6 +173,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     this.stoppedFlag = true;
     clearInterval(this.ticker);
     this.unsubscribe();
+    this.notices.clear();
     await this.processing;
     this.failAll(stopped(this.id, "operation"));
     this.storage.close();
@@ -255,6 +259,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
       this.stoppedFlag = true;
       clearInterval(this.ticker);
       this.unsubscribe();
+      this.notices.clear();
       this.failAll(new RaftDriverError("RAFT_STOPPED", `Raft node ${this.id} halted: ${(err as Error).message}`, { id: this.id }, false, { cause: err }));
     }
   }
@@ -273,11 +278,12 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState) {
       this.metrics.isLeader?.(rd.softState.role === "leader");
+      if (rd.softState.role !== "leader") this.notices.flush();
       this.log.debug({ id: this.id, ...rd.softState }, "role change");
     }
     // 0. A leader's appends go out first, so the followers write while we do:
     //    one fsync of commit latency instead of two (types.ts Ready).
-    if (rd.messagesBeforePersist.length) this.transport.send(rd.messagesBeforePersist);
+    if (rd.messagesBeforePersist.length) this.notices.submit(rd.messagesBeforePersist);
     // 1. persist (fsync when mustSync) before anything that depends on it leaves this node.
     await this.storage.save(rd);
     hop?.("drv.saved");
@@ -286,7 +292,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
       this.metrics.commitIndex?.(rd.hardState.commit);
     }
     // 2. send what promises durability.
-    if (rd.messagesAfterPersist.length) this.transport.send(rd.messagesAfterPersist);
+    if (rd.messagesAfterPersist.length) this.notices.submit(rd.messagesAfterPersist);
     // 3. apply.
     if (rd.snapshot && rd.snapshot.meta.index > this.applied) this.installSnapshot(rd.snapshot);
     for (const e of rd.committedEntries) this.applyEntry(e);
