@@ -133,3 +133,20 @@ test("a chain-state file of another server is refused with a typed error", async
     await assert.rejects(() => ServerEpochKeys.open({ dataDir, groupId: GROUP_ID, serverId: "ee".repeat(32), logger }), { code: "ZIPNET_KEY_INVALID" });
   });
 });
+
+test("a replayed log still in an earlier epoch than the persisted chains is 'behind', not a reason to sit out", async () => {
+  await withDir(async (dataDir) => {
+    const { logger, lines } = capture();
+    const keys = await ServerEpochKeys.open({ dataDir, groupId: GROUP_ID, serverId, logger });
+    const pk1 = await keys.publicKeyFor(0).then(() => keys.enter({ epoch: 0, round: 1, firstRound: 1, clients: clients.slice(0, 3) })).then(() => keys.publicKeyFor(1));
+    const first1 = firstRoundOfEpoch(1, params.roundPeriodMs);
+    assert.equal(await keys.enter({ epoch: 1, round: first1, firstRound: first1, clients: clients.slice(0, 3), publicKey: pk1 }), "ready");
+    keys.close();
+    const restarted = await ServerEpochKeys.open({ dataDir, groupId: GROUP_ID, serverId, logger });
+    assert.equal(await restarted.enter({ epoch: 0, round: 4, firstRound: 1, clients: clients.slice(0, 3) }), "behind");
+    assert.equal(lines.filter((l) => l.level === "error").length, 0);
+    assert.equal(await restarted.enter({ epoch: 1, round: first1 + 1, firstRound: first1, clients: clients.slice(0, 3) }), "ready");
+    assert.equal(restarted.ratchet(clients[0]!.id)!.nextRound, first1 + 1);
+    restarted.close();
+  });
+});

@@ -38,8 +38,12 @@ export interface ServerEpochKeysOptions {
   readonly logger: NetLogger;
 }
 
-/** What the live epoch's chains are for this server. */
-export type EpochReadiness = "ready" | "sitting_out";
+/**
+ * What the live epoch's chains are for this server: ready; sitting the epoch
+ * out (no key material for it); or behind (the log being replayed is still
+ * in an epoch before the chains held, e.g. right after a restart).
+ */
+export type EpochReadiness = "ready" | "sitting_out" | "behind";
 
 export interface EpochKeysSecretsForTest {
   /** Raw private scalars of epoch key files still on disk, read from disk (by epoch). */
@@ -148,8 +152,12 @@ export class ServerEpochKeys {
   }): Promise<EpochReadiness> {
     return this.serial(async () => {
       let changed = false;
+      if (this.epoch !== null && a.epoch < this.epoch) {
+        this.o.logger.debug({ epoch: a.epoch, chainsEpoch: this.epoch }, "zipnet: the replayed log is behind the persisted chains");
+        return "behind";
+      }
       if (this.epoch !== a.epoch) {
-        let secret = this.epoch !== null && this.epoch > a.epoch ? null : await this.readKeyFile(a.epoch);
+        let secret = await this.readKeyFile(a.epoch);
         if (secret && a.publicKey && !bytesEqual(withPrivateKey(secret, (k) => rawPublic(createPublicKey(k))), a.publicKey)) {
           this.o.logger.error({ epoch: a.epoch }, "zipnet: our epoch key file does not match the key the round lists for us");
           secret.fill(0);

@@ -168,6 +168,9 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
   let announcing = false;
   const announceNextKey = async (): Promise<void> => {
     if (announcing || !running || !state.machine.serverRegistry().some((s) => s.id === serverId)) return;
+    // While replaying the log the live epoch is an old one: wait until applied catches up with commit.
+    const st = committee.status();
+    if (st.applied < st.commit) return;
     const epoch = state.machine.liveEpoch() + 1;
     if (state.machine.serverEpochKeys(epoch).some((k) => k.server === serverId)) return;
     announcing = true;
