@@ -235,6 +235,15 @@ export interface RawNode {
   hasReady(): boolean;
   ready(): Ready;
   advance(rd: Ready): void;
+  /**
+   * Between ready() and advance(): committed entries not yet handed out
+   * (those of the pending Ready included, as they are committed too), up to
+   * the first configuration change; they count as applied from here on. Lets
+   * a leader whose own fsync is slower than its followers answer as soon as
+   * the followers alone make a quorum. Entries only: messages and state
+   * changes still come with the next Ready.
+   */
+  takeCommitted(): Entry[];
   status(): RaftStatus;
 }
 

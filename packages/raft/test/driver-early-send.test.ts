@@ -1,7 +1,10 @@
-// The driver sends a leader's appends before its own fsync (types.ts Ready
-// step 0) and still waits for that fsync before the entry commits. A gate in
-// front of the leader's real DurableStorage holds its save() open, so the
-// test sees the state in between deterministically instead of racing a disk.
+// The driver sends a leader's appends while its own fsync runs (types.ts
+// Ready step 0). The leader's unpersisted copy never counts toward a commit,
+// but two followers that persisted an entry are a quorum of three on their
+// own, and then the leader answers before its fsync ends (earlyCommit). A
+// gate in front of the leader's real DurableStorage holds its save() open,
+// so the test sees the state in between deterministically instead of racing
+// a disk.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -48,31 +51,58 @@ class GatedStorage implements RaftNodeStorage {
   snapshot = () => this.inner.snapshot();
 }
 
-describe("raft driver: the leader replicates while it persists", () => {
-  test("followers store and acknowledge an entry before the leader's fsync ends; it commits only after", { timeout: 30_000 }, async () => {
-    const ids = ["n1", "n2", "n3"];
-    const root = fs.mkdtempSync(join(os.tmpdir(), "raft-early-"));
-    const net = new LocalNetwork();
-    const storages = new Map<NodeId, GatedStorage>();
-    const nodes = new Map<NodeId, RaftNode<number>>();
-    try {
-      for (const [i, id] of ids.entries()) {
-        const storage = new GatedStorage(openDurableStorage(join(root, id)));
-        storages.set(id, storage);
-        nodes.set(id, startRaftNode({ id, peers: ids, storage, stateMachine: new ListMachine(), transport: net.transport(id), tickMs: 10, electionTick: 20, heartbeatTick: 2, random: seededRandom(i + 1), defaultTimeoutMs: 10_000 }));
-      }
-      const leaderId = (await nodes.get("n1")!.when({ leader: true })).leader!;
-      const leader = nodes.get(leaderId)!;
-      await leader.when({ role: "leader" });
-      await leader.propose(text("warm-up"));
+interface Group {
+  readonly net: LocalNetwork;
+  readonly storages: Map<NodeId, GatedStorage>;
+  readonly nodes: Map<NodeId, RaftNode<number>>;
+  readonly leaderId: NodeId;
+  readonly leader: RaftNode<number>;
+  readonly followers: NodeId[];
+}
 
+async function withGroup(fn: (g: Group) => Promise<void>): Promise<void> {
+  const ids = ["n1", "n2", "n3"];
+  const root = fs.mkdtempSync(join(os.tmpdir(), "raft-early-"));
+  const net = new LocalNetwork();
+  const storages = new Map<NodeId, GatedStorage>();
+  const nodes = new Map<NodeId, RaftNode<number>>();
+  try {
+    for (const [i, id] of ids.entries()) {
+      const storage = new GatedStorage(openDurableStorage(join(root, id)));
+      storages.set(id, storage);
+      nodes.set(id, startRaftNode({ id, peers: ids, storage, stateMachine: new ListMachine(), transport: net.transport(id), tickMs: 10, electionTick: 20, heartbeatTick: 2, random: seededRandom(i + 1), defaultTimeoutMs: 10_000 }));
+    }
+    const leaderId = (await nodes.get("n1")!.when({ leader: true })).leader!;
+    const leader = nodes.get(leaderId)!;
+    await leader.when({ role: "leader" });
+    await leader.propose(text("warm-up"));
+    await fn({ net, storages, nodes, leaderId, leader, followers: ids.filter((id) => id !== leaderId) });
+  } finally {
+    net.filter = null;
+    for (const n of nodes.values()) await n.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Yields macrotasks until `cond` holds (the driver steps inbound messages on setImmediate). */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    if (i > 100_000) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe("raft driver: the leader replicates while it persists", () => {
+  test("one follower's ack plus the leader's unpersisted copy is no quorum: the entry commits only after the leader's fsync", { timeout: 30_000 }, async () => {
+    await withGroup(async ({ net, storages, leaderId, leader, followers }) => {
+      const [first, silent] = followers as [NodeId, NodeId];
       const gate = storages.get(leaderId)!;
       gate.closed = true;
-      // Resolves at the first follower ack of an index above what is committed now.
       const floor = leader.status().commit;
       const acked = new Promise<Message>((resolve) => {
         net.filter = (m) => {
-          if (m.type === "appendResp" && m.to === leaderId && !m.reject && m.index > floor) resolve(m);
+          if (m.type === "appendResp" && m.from === silent) return false;
+          if (m.type === "appendResp" && m.from === first && !m.reject && m.index > floor) resolve(m);
           return true;
         };
       });
@@ -83,17 +113,33 @@ describe("raft driver: the leader replicates while it persists", () => {
       // A follower's copy is durable (it acks after its own save), the leader's is not.
       assert.equal(storages.get(ack.from)!.inner.lastIndex(), ack.index);
       assert.ok(gate.inner.lastIndex() < ack.index, "the leader's save ran through the gate");
+      await until(() => (leader.status().progress[first]?.match ?? 0) >= ack.index, "the leader stepped the ack");
+      await new Promise((r) => setImmediate(r));
       assert.equal(settled, false, "the proposal resolved before the leader's fsync");
       assert.ok(leader.status().commit < ack.index, `commit ${leader.status().commit} counted the leader's unpersisted entry ${ack.index}`);
       gate.open();
       const r = await proposal;
       assert.equal(r.index, ack.index);
       assert.equal(r.result, 2);
-      for (const n of nodes.values()) await n.when({ applied: r.index });
-    } finally {
       net.filter = null;
-      for (const n of nodes.values()) await n.stop();
-      fs.rmSync(root, { recursive: true, force: true });
-    }
+    });
+  });
+
+  test("two followers' acks commit the entry while the leader's fsync is still running, and the leader then persists it", { timeout: 30_000 }, async () => {
+    await withGroup(async ({ storages, nodes, leaderId, leader }) => {
+      const gate = storages.get(leaderId)!;
+      gate.closed = true;
+      const r = await leader.propose(text("early"));
+      assert.equal(r.result, 2, "applied on the leader, after the warm-up entry");
+      assert.ok(gate.inner.lastIndex() < r.index, "answered before the leader's own save");
+      for (const [id, s] of storages) if (id !== leaderId) assert.ok(s.inner.lastIndex() >= r.index, `${id} has it on disk`);
+      // The loop resumes when the leader's save completes: the entry reaches its disk, later writes follow.
+      gate.open();
+      await until(() => gate.inner.lastIndex() >= r.index, "the leader persisted the entry");
+      const r2 = await leader.propose(text("after"));
+      assert.equal(r2.index, r.index + 1);
+      assert.equal(r2.result, 3);
+      for (const n of nodes.values()) await n.when({ applied: r2.index });
+    });
   });
 });

@@ -2,7 +2,7 @@
 // gathers what changed since the last advance(); the caller persists, sends,
 // applies, then calls advance(rd). Call ready() at most once per advance().
 import { ProposalDroppedError } from "../errors.js";
-import type { ConfChange, ConfState, HardState, Message, NodeId, RaftConfig, RaftStatus, RawNode, Ready, SoftState } from "../types.js";
+import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, RaftConfig, RaftStatus, RawNode, Ready, SoftState } from "../types.js";
 import { reportSnapshot, reportUnreachable } from "./leader.js";
 import { Raft } from "./raft.js";
 
@@ -141,6 +141,17 @@ export class RawNodeImpl implements RawNode {
     }
     const applied = rd.committedEntries[rd.committedEntries.length - 1];
     if (applied) log.appliedTo(applied.index);
+  }
+
+  takeCommitted(): Entry[] {
+    const log = this.raft.log;
+    if (!log.hasNextCommitted()) return [];
+    const ents = log.nextCommitted();
+    const conf = ents.findIndex((e) => e.kind === "conf");
+    const out = conf < 0 ? ents : ents.slice(0, conf);
+    const last = out[out.length - 1];
+    if (last) log.appliedTo(last.index);
+    return out;
   }
 
   status(): RaftStatus {

@@ -54,6 +54,9 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   private readonly proposals: PendingProposals;
   private readonly reads: PendingReads;
   private round = 0;
+  /** A Ready's save() is in flight (the loop is waiting for its fsync). */
+  private persisting = false;
+  private earlyScheduled = false;
 
   constructor(o: RaftNodeOptions<R>) {
     this.id = o.id;
@@ -98,6 +101,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
       if (this.stoppedFlag) return;
       hop?.("drv.inbox", `${m.type} ${m.index} ${m.entries.length}`);
       this.inbox.push(m);
+      if (this.persisting && m.type === "appendResp") this.scheduleEarlyCommit();
       this.schedule();
     });
     this.ticker = setInterval(() => {
@@ -254,14 +258,19 @@ class RaftNodeImpl<R> implements RaftNode<R> {
       }
       this.waiters.check(this.status());
     } catch (err) {
-      // Storage or state-machine failure: continuing could acknowledge what is not durable.
-      this.log.error({ id: this.id, err: String(err) }, "raft node halted");
-      this.stoppedFlag = true;
-      clearInterval(this.ticker);
-      this.unsubscribe();
-      this.notices.clear();
-      this.failAll(new RaftDriverError("RAFT_STOPPED", `Raft node ${this.id} halted: ${(err as Error).message}`, { id: this.id }, false, { cause: err }));
+      this.halt(err);
     }
+  }
+
+  /** Storage or state-machine failure: continuing could acknowledge what is not durable. */
+  private halt(err: unknown): void {
+    if (this.stoppedFlag) return;
+    this.log.error({ id: this.id, err: String(err) }, "raft node halted");
+    this.stoppedFlag = true;
+    clearInterval(this.ticker);
+    this.unsubscribe();
+    this.notices.clear();
+    this.failAll(new RaftDriverError("RAFT_STOPPED", `Raft node ${this.id} halted: ${(err as Error).message}`, { id: this.id }, false, { cause: err }));
   }
 
   private drainInputs(): void {
@@ -284,12 +293,17 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     // 1. persist (fsync when mustSync) before anything that depends on it leaves this node.
     //    save() writes the WAL and starts the fdatasync before it returns its promise.
     const saved = this.storage.save(rd);
+    this.persisting = true;
     // 0. A leader's appends go out while its own fsync runs, so the followers
     //    write while we do: one fsync of commit latency instead of two (types.ts
     //    Ready). After starting the fsync, not before: on a busy machine each
     //    socket write can hand the CPU to the woken follower for a while.
     if (rd.messagesBeforePersist.length) this.notices.submit(rd.messagesBeforePersist);
-    await saved;
+    try {
+      await saved;
+    } finally {
+      this.persisting = false;
+    }
     hop?.("drv.saved");
     if (rd.hardState) {
       this.metrics.term?.(rd.hardState.term);
@@ -306,6 +320,41 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     this.raw.advance(rd);
     for (const m of rd.messages) if (m.type === "snapshot") this.raw.reportSnapshot(m.to, true);
     this.reads.settle(this.applied);
+  }
+
+  private scheduleEarlyCommit(): void {
+    if (this.earlyScheduled) return;
+    this.earlyScheduled = true;
+    setImmediate(() => {
+      this.earlyScheduled = false;
+      if (!this.persisting || this.stoppedFlag) return;
+      try {
+        this.earlyCommit();
+      } catch (err) {
+        this.halt(err);
+      }
+    });
+  }
+
+  /**
+   * While the leader's own fsync runs, its followers' acknowledgements may
+   * already make a quorum (two of three). Steps just those and applies what
+   * they commit, so the client's answer does not wait for the slower disk.
+   * Everything else the steps produce (commit notices, further appends, the
+   * new hard state) waits for the next Ready as usual; other messages stay
+   * queued in arrival order.
+   */
+  private earlyCommit(): void {
+    const acks = this.inbox.filter((m) => m.type === "appendResp");
+    if (acks.length === 0) return;
+    this.inbox = this.inbox.filter((m) => m.type !== "appendResp");
+    for (const m of acks) this.raw.step(m);
+    const ents = this.raw.takeCommitted();
+    if (ents.length === 0) return;
+    hop?.("drv.early", ents.length);
+    for (const e of ents) this.applyEntry(e);
+    this.reads.settle(this.applied);
+    this.waiters.check(this.status());
   }
 
   private applyEntry(e: Entry): void {
