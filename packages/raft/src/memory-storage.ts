@@ -133,7 +133,9 @@ export class MemoryStorage implements LogStorage {
     if (start > this.lastIndex() + 1) {
       throw new RaftError("RAFT_STORAGE", `MemoryStorage.append: entry index ${start} leaves a gap after last index ${this.lastIndex()}; append contiguous entries.`);
     }
-    this.ents = this.ents.slice(0, start - this.offset()).concat(ents);
+    // In place: copying the whole log per append made each write O(log length).
+    this.ents.length = start - this.offset();
+    for (const e of ents) this.ents.push(e);
   }
 
   /** A deep-enough copy for crash simulation (entries are immutable). */

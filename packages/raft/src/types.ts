@@ -245,6 +245,8 @@ export interface RawNode {
    */
   takeCommitted(): Entry[];
   status(): RaftStatus;
+  /** The leader this member knows of (status().leader without building a status). */
+  leader(): NodeId | null;
 }
 
 export interface RaftStatus {

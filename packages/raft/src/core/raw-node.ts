@@ -154,6 +154,10 @@ export class RawNodeImpl implements RawNode {
     return out;
   }
 
+  leader(): NodeId | null {
+    return this.raft.leader;
+  }
+
   status(): RaftStatus {
     const r = this.raft;
     const progress: Record<NodeId, { match: number; next: number; state: "probe" | "replicate" | "snapshot" }> = {};

@@ -125,7 +125,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
 
   read(opts: TimeoutOptions = {}): Promise<{ index: number }> {
     if (this.stoppedFlag) return Promise.reject(stopped(this.id, "read"));
-    const r = this.reads.start(opts.timeoutMs ?? this.defaultTimeoutMs, () => this.raw.status().leader);
+    const r = this.reads.start(opts.timeoutMs ?? this.defaultTimeoutMs, () => this.raw.leader());
     this.enqueue(() => {
       r.issued(this.round);
       try {
@@ -205,7 +205,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
           reject(err);
           return;
         }
-        this.proposals.add(at, t0, resolve, reject, this.raw.status().leader);
+        this.proposals.add(at, t0, resolve, reject, this.raw.leader());
       }, reject);
     });
   }
@@ -254,9 +254,9 @@ class RaftNodeImpl<R> implements RaftNode<R> {
         hop?.("drv.ready", `e=${rd.entries.length} c=${rd.committedEntries.length} sync=${rd.mustSync} pre=${rd.messagesBeforePersist.length} post=${rd.messagesAfterPersist.length}`);
         await this.handleReady(rd);
         this.maybeSnapshot();
-        this.waiters.check(this.status());
+        this.waiters.check(() => this.status());
       }
-      this.waiters.check(this.status());
+      this.waiters.check(() => this.status());
     } catch (err) {
       this.halt(err);
     }
@@ -354,7 +354,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     hop?.("drv.early", ents.length);
     for (const e of ents) this.applyEntry(e);
     this.reads.settle(this.applied);
-    this.waiters.check(this.status());
+    this.waiters.check(() => this.status());
   }
 
   private applyEntry(e: Entry): void {
@@ -389,7 +389,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     this.applied = e.index;
     hop?.("drv.applied", e.index);
     this.metrics.appliedIndex?.(e.index);
-    this.proposals.applied(e, result, failure, this.raw.status().leader);
+    this.proposals.applied(e, result, failure, this.raw.leader());
   }
 
   private installSnapshot(snap: Snapshot): void {

@@ -51,7 +51,10 @@ export class Waiters {
     });
   }
 
-  check(s: RaftStatus): void {
+  /** Takes a thunk: building a status costs allocations, and most loop turns have no waiter. */
+  check(status: () => RaftStatus): void {
+    if (this.list.size === 0) return;
+    const s = status();
     for (const w of this.list) {
       if (holds(w.cond, s)) {
         clearTimeout(w.timer);
