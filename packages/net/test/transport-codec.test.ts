@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { decodeBatch, encodeBatch, encodeFramedBatch, MAX_BATCH_MESSAGES, RaftTransportError, SendQueue } from "../src/raft-transport/index.js";
 import { readVarint } from "../src/raft-transport/varint.js";
+import { FrameDecoder } from "../src/raft-transport/frame-decoder.js";
 
 const parts = fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 40 });
 
@@ -86,6 +87,53 @@ describe("raft transport batch frame", () => {
       });
     });
   }
+});
+
+describe("raft transport frame decoder (the receive side of encodeFramedBatch)", () => {
+  /** Cuts `bytes` at the given points into chunks, the way TCP, Noise and Yamux may deliver them. */
+  const cut = (bytes: Uint8Array, at: number[]): Uint8Array[] => {
+    const points = [...new Set(at.map((a) => a % (bytes.length + 1)))].sort((a, b) => a - b);
+    const out: Uint8Array[] = [];
+    let prev = 0;
+    for (const p of [...points, bytes.length]) {
+      out.push(bytes.subarray(prev, p));
+      prev = p;
+    }
+    return out;
+  };
+
+  test("property: any split of a stream of frames into chunks (single or lists) yields the frames, in order, as copies", () => {
+    fc.assert(
+      fc.property(fc.array(parts, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (batches, at, asLists) => {
+        const framed = batches.map((b) => encodeFramedBatch(b));
+        const stream = new Uint8Array(framed.reduce((n, f) => n + f.length, 0));
+        let off = 0;
+        for (const f of framed) (stream.set(f, off), (off += f.length));
+        const d = new FrameDecoder(1 << 20);
+        const got: Uint8Array[] = [];
+        const chunks = cut(stream, at);
+        if (asLists) for (let i = 0; i < chunks.length; i += 2) got.push(...d.push(chunks.slice(i, i + 2)));
+        else for (const c of chunks) got.push(...d.push(c));
+        assert.equal(d.pendingBytes, 0);
+        assert.deepEqual(got.map((g) => decodeBatch(g, 1024).map((m) => [...m])), batches.map((b) => b.map((m) => [...m])));
+        stream.fill(0);
+        if (got[0] && got[0].length > 0) assert.notEqual(got[0][0], 0, "a frame is a view into the input instead of a copy");
+      }),
+    );
+  });
+
+  test("a length above maxFrameBytes, a zero-padded or an over-long prefix is RAFT_TRANSPORT_FRAME; a partial frame is held, not lost", () => {
+    const tooBig = encodeFramedBatch([new Uint8Array(100)]);
+    assert.throws(() => new FrameDecoder(50).push(tooBig), (e: unknown) => e instanceof RaftTransportError && e.code === "RAFT_TRANSPORT_FRAME" && /exceeds the limit of 50/.test(e.message));
+    assert.throws(() => new FrameDecoder(1000).push(Uint8Array.of(0x81, 0x00)), (e: unknown) => e instanceof RaftTransportError && /minimal varint/.test(e.message));
+    assert.throws(() => new FrameDecoder(1000).push(new Uint8Array(9).fill(0x80)), (e: unknown) => e instanceof RaftTransportError && /at most 8 bytes/.test(e.message));
+    const d = new FrameDecoder(1000);
+    const f = encodeFramedBatch([Uint8Array.of(1, 2, 3)]);
+    assert.deepEqual(d.push(f.subarray(0, 3)), []);
+    assert.equal(d.pendingBytes, 2, "prefix consumed, two frame bytes held");
+    const [frame] = d.push(f.subarray(3));
+    assert.deepEqual(decodeBatch(frame!, 10).map((m) => [...m]), [[1, 2, 3]]);
+  });
 });
 
 describe("raft transport send queue", () => {

@@ -2,8 +2,8 @@
 //   version u8 (=1) ‖ count varint ‖ count × (length varint ‖ encodeMessage bytes)
 // Batching is the point of this layer: libp2p stream writes of small messages
 // are ~15× slower than raw TCP (RECIPES.md), so everything the driver queued
-// in one tick goes out as one frame. The outer length prefix (lpStream's
-// maxDataLength) bounds the frame; this decoder bounds the count and every
+// in one tick goes out as one frame. The outer length prefix (FrameDecoder's
+// maxFrameBytes) bounds the frame; this decoder bounds the count and every
 // inner length against the bytes that remain, before slicing.
 import { RaftTransportError } from "./errors.js";
 import { readVarint as readVarintWith, varintLength, writeVarint } from "./varint.js";
@@ -13,7 +13,7 @@ export const BATCH_VERSION = 1;
 export const MAX_BATCH_MESSAGES = 65_536;
 
 /**
- * The frame with its outer length prefix (the unsigned varint lpStream
+ * The frame with its outer length prefix (the unsigned varint FrameDecoder
  * reads), in ONE buffer. One buffer matters: js-libp2p turns every chunk of a
  * Uint8ArrayList into its own Yamux frame and Noise message (two socket
  * writes each), so writing the prefix and the frame separately, or the
@@ -25,7 +25,8 @@ export function encodeFramedBatch(messages: readonly Uint8Array[]): Uint8Array {
   for (const m of messages) frameLength += varintLength(m.length) + m.length;
   // Every byte is written below, so the buffer need not be zeroed (a frame is often tens of KiB).
   const size = varintLength(frameLength) + frameLength;
-  const raw = Buffer.allocUnsafeSlow(size);
+  // Pooled for small frames (most are a few hundred bytes): a slab slice, not an ArrayBuffer each.
+  const raw = Buffer.allocUnsafe(size);
   const out = new Uint8Array(raw.buffer, raw.byteOffset, size);
   let off = writeVarint(out, 0, frameLength);
   out[off++] = BATCH_VERSION;

@@ -11,13 +11,13 @@
 // Implements @builder/raft's RaftTransport.
 import type { Connection, Libp2p, PeerId, Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
-import { byteStream, lpStream, type ByteStream } from "@libp2p/utils";
 import { decodeMessage, encodeMessage, type Message, type NodeId, type RaftTransport } from "@builder/raft";
 import { toHex } from "../bytes.js";
 import { describeError } from "../errors.js";
 import { silentLogger, type NetLogger } from "../logger.js";
 import { decodeBatch, encodeFramedBatch, MAX_BATCH_MESSAGES } from "./batch-codec.js";
 import { RaftTransportError } from "./errors.js";
+import { FrameDecoder } from "./frame-decoder.js";
 import { RAFT_TRANSPORT_METRICS as M, type MetricsSink, type RaftDropReason } from "./metrics.js";
 import { SendQueue } from "./send-queue.js";
 import { performance } from "node:perf_hooks";
@@ -30,6 +30,9 @@ const hop: ((event: string, detail?: string | number) => void) | null =
         (hopSink.__raftHops ??= []).push(`${(performance.timeOrigin + performance.now()).toFixed(3)} ${event} ${detail ?? ""}`);
       }
     : null;
+
+/** Frames an inbound stream may deliver while its peer's admission handshake finishes. */
+const MAX_EARLY_FRAMES = 64;
 
 export function raftProtocol(groupId: Uint8Array): string {
   return `/lattice/raft/1.0.0/${toHex(groupId)}`;
@@ -48,7 +51,7 @@ export interface RaftTransportOptions {
   libp2p: Libp2p;
   groupId: Uint8Array;
   admission: AdmissionGate;
-  /** Largest frame read or written (bytes); also lpStream's maxDataLength. Default 17 MiB. */
+  /** Largest frame read or written (bytes), its length prefix included. Default 17 MiB. */
   maxFrameBytes?: number;
   /** Largest single encoded message accepted (snapshots). Default 16 MiB. */
   maxMessageBytes?: number;
@@ -199,42 +202,67 @@ export class Libp2pRaftTransport implements RaftTransport {
     return this.running;
   }
 
-  private async onInbound(stream: Stream, connection: Connection): Promise<void> {
+  private onInbound(stream: Stream, connection: Connection): void {
     const remote = connection.remotePeer.toString();
-    if (!(await this.waitAdmitted(remote))) {
+    // Listen at once (bytes that arrive before a listener wait in libp2p's
+    // buffer until the next chunk); frames of a peer whose handshake is still
+    // finishing wait here, a few at most.
+    const decoder = new FrameDecoder(this.cfg.maxFrameBytes);
+    let admitted = this.opts.admission.isAdmitted(remote);
+    const early: Uint8Array[] = [];
+    const onMessage = (evt: { data: Uint8Array | Iterable<Uint8Array> }): void => {
+      let frames: Uint8Array[];
+      try {
+        frames = decoder.push(evt.data);
+      } catch (err) {
+        this.drop("malformed", remote);
+        this.logger.warn({ peer: remote, err: describeError(err) }, "raft transport: malformed stream from peer; closing it");
+        stream.abort(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      for (const frame of frames) {
+        if (admitted) this.acceptFrame(remote, frame);
+        else if (early.length < MAX_EARLY_FRAMES) early.push(frame);
+        else this.drop("not_admitted", remote);
+      }
+    };
+    stream.addEventListener("message", onMessage);
+    stream.addEventListener("close", () => {
+      stream.removeEventListener("message", onMessage);
+      if (this.inbound.get(remote) === stream) this.inbound.delete(remote);
+    });
+    const open = (): void => {
+      // A reconnecting peer opens a fresh stream; the old one is dead weight.
+      const old = this.inbound.get(remote);
+      if (old && old !== stream) old.abort(new Error("superseded by a newer stream"));
+      this.inbound.set(remote, stream);
+    };
+    if (admitted) return open();
+    void this.waitAdmitted(remote).then((ok) => {
+      if (!ok) {
+        this.drop("not_admitted", remote, 1 + early.length);
+        early.length = 0;
+        this.logger.warn({ peer: remote }, "raft transport: refused stream from a peer that is not admitted");
+        stream.abort(new Error("not admitted to this committee"));
+        return;
+      }
+      admitted = true;
+      open();
+      for (const frame of early.splice(0)) this.acceptFrame(remote, frame);
+    });
+  }
+
+  private acceptFrame(remote: string, frame: Uint8Array): void {
+    if (!this.running) return;
+    hop?.("tx.frameIn", frame.length);
+    this.opts.metrics?.inc(M.frames, { direction: "in" });
+    this.opts.metrics?.inc(M.bytes, { direction: "in" }, frame.length);
+    // Admission ends when the peer disconnects; a frame racing that is not delivered.
+    if (!this.opts.admission.isAdmitted(remote)) {
       this.drop("not_admitted", remote);
-      this.logger.warn({ peer: remote }, "raft transport: refused stream from a peer that is not admitted");
-      stream.abort(new Error("not admitted to this committee"));
       return;
     }
-    // A reconnecting peer opens a fresh stream; the old one is dead weight.
-    this.inbound.get(remote)?.abort(new Error("superseded by a newer stream"));
-    this.inbound.set(remote, stream);
-    const lp = lpStream(stream, { maxDataLength: this.cfg.maxFrameBytes });
-    try {
-      while (this.running) {
-        // slice() always copies the frame into a buffer of its own (one copy per frame), so the
-        // decoded entries can be views into it (decodeMessage shareInput) instead of
-        // one allocation and copy each, without pinning libp2p's receive buffers.
-        const frame = (await lp.read()).slice();
-        hop?.("tx.frameIn", frame.length);
-        this.opts.metrics?.inc(M.frames, { direction: "in" });
-        this.opts.metrics?.inc(M.bytes, { direction: "in" }, frame.length);
-        // Admission ends when the peer disconnects; a frame racing that is not delivered.
-        if (!this.opts.admission.isAdmitted(remote)) {
-          this.drop("not_admitted", remote);
-          continue;
-        }
-        this.deliverFrame(remote, frame);
-      }
-    } catch (err) {
-      if (this.running && stream.status === "open") {
-        this.logger.debug({ peer: remote, err: describeError(err) }, "raft transport: inbound stream ended");
-      }
-      stream.abort(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      if (this.inbound.get(remote) === stream) this.inbound.delete(remote);
-    }
+    this.deliverFrame(remote, frame);
   }
 
   private deliverFrame(remote: string, frame: Uint8Array): void {
@@ -300,8 +328,8 @@ export class Libp2pRaftTransport implements RaftTransport {
 /** One outbound stream to one peer, with its queue and reconnect state. */
 class PeerLink {
   private readonly queue: SendQueue;
-  /** Raw writer: frames go out with their length prefix in one buffer (see encodeFramedBatch); the peer reads them with lpStream. */
-  private lp: ByteStream<Stream> | null = null;
+  /** The open stream we write to: frames go out with their length prefix in one buffer (see encodeFramedBatch); the peer splits them with FrameDecoder. */
+  private lp: Stream | null = null;
   private stream: Stream | null = null;
   private connecting = false;
   private writing = false;
@@ -365,7 +393,8 @@ class PeerLink {
         const lp = this.lp;
         try {
           hop?.("tx.writeStart", frame.length);
-          await lp.write(frame);
+          // send() queues in the muxer and says whether it wants us to wait for 'drain'.
+          if (!lp.send(frame)) await drained(lp);
           hop?.("tx.writeDone", frame.length);
         } catch (err) {
           this.fail(err, batch.length);
@@ -403,7 +432,7 @@ class PeerLink {
         return;
       }
       this.stream = stream;
-      this.lp = byteStream(stream);
+      this.lp = stream;
       this.backoffMs = this.t.cfg.initialMs;
       stream.addEventListener("close", () => {
         if (this.stream === stream) this.fail(new Error("stream closed"), 0);
@@ -436,4 +465,20 @@ class PeerLink {
     }, delay);
     this.retryTimer.unref?.();
   }
+}
+
+/** Resolves at the stream's next 'drain'; rejects if it closes first. */
+function drained(stream: Stream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      stream.removeEventListener("close", onClose);
+      resolve();
+    };
+    const onClose = (evt: { error?: Error }): void => {
+      stream.removeEventListener("drain", onDrain);
+      reject(evt.error ?? new Error("raft stream closed while waiting to write"));
+    };
+    stream.addEventListener("drain", onDrain, { once: true });
+    stream.addEventListener("close", onClose, { once: true });
+  });
 }
