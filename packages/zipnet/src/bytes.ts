@@ -166,7 +166,9 @@ export class Reader {
   }
   raw(n: number, field: string): Uint8Array {
     this.need(n, field);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    // Always a copy: Buffer#slice is a view, and a caller that zeroes its input
+    // (key material) must not zero what was decoded from it.
+    const out = new Uint8Array(this.buf.subarray(this.pos, this.pos + n));
     this.pos += n;
     return out;
   }

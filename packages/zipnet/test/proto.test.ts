@@ -103,6 +103,24 @@ describe("codecs", () => {
   }
 });
 
+describe("decoded values own their bytes", () => {
+  test("decoding from a Node Buffer and then zeroing it leaves every decoded field intact", () => {
+    for (const c of codecs) {
+      const enc = c.enc as (v: unknown) => Uint8Array;
+      const dec = c.dec as (b: Uint8Array) => unknown;
+      fc.assert(
+        fc.property(c.arb as fc.Arbitrary<unknown>, (v) => {
+          const input = Buffer.from(enc(v));
+          const back = dec(input);
+          input.fill(0);
+          assert.deepEqual(back, structuredClone(v), `${c.name}: a decoded field shared the input's memory`);
+        }),
+        { numRuns: 30 },
+      );
+    }
+  });
+});
+
 describe("ClientEnvelope v2 (docs/adr/0005)", () => {
   test("the layout is version ‖ round ‖ clientId ‖ vector: no field besides these", () => {
     const bytes = encodeClientEnvelope({ round: 5, clientId: "11".repeat(32), vector: Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7]) });
