@@ -56,7 +56,7 @@ describe("commit notices (entry-less appends) held for the next append", () => {
     assert.deepEqual(sent[1], [notice("a", 12, 3)]);
   });
 
-  test("delay 0 sends everything at once; clear() forgets held notices", (t) => {
+  test("delay 0 sends everything at once; clear() forgets held notices and refuses new ones", (t) => {
     t.mock.timers.enable({ apis: ["setTimeout"] });
     const zero = recorder(0);
     zero.c.submit([notice("a", 11)]);
@@ -65,7 +65,9 @@ describe("commit notices (entry-less appends) held for the next append", () => {
     c.submit([notice("a", 11)]);
     c.clear();
     t.mock.timers.tick(100);
-    assert.deepEqual(sent, []);
+    c.submit([append("a", 12)]);
+    c.flush();
+    assert.deepEqual(sent, [], "a stopped node sends nothing, held or new");
   });
 
   test("property: per peer, output is the input minus superseded notices, and the newest commit of each term reaches the peer", () => {

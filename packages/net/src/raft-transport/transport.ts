@@ -31,9 +31,6 @@ const hop: ((event: string, detail?: string | number) => void) | null =
       }
     : null;
 
-/** Frames an inbound stream may deliver while its peer's admission handshake finishes. */
-const MAX_EARLY_FRAMES = 64;
-
 export function raftProtocol(groupId: Uint8Array): string {
   return `/lattice/raft/1.0.0/${toHex(groupId)}`;
 }
@@ -51,7 +48,7 @@ export interface RaftTransportOptions {
   libp2p: Libp2p;
   groupId: Uint8Array;
   admission: AdmissionGate;
-  /** Largest frame read or written (bytes), its length prefix included. Default 17 MiB. */
+  /** Largest frame read or written (bytes, not counting its length prefix). Default 17 MiB. */
   maxFrameBytes?: number;
   /** Largest single encoded message accepted (snapshots). Default 16 MiB. */
   maxMessageBytes?: number;
@@ -202,14 +199,26 @@ export class Libp2pRaftTransport implements RaftTransport {
     return this.running;
   }
 
-  private onInbound(stream: Stream, connection: Connection): void {
+  private async onInbound(stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString();
-    // Listen at once (bytes that arrive before a listener wait in libp2p's
-    // buffer until the next chunk); frames of a peer whose handshake is still
-    // finishing wait here, a few at most.
+    // Not a byte is read before admission: until then libp2p holds what
+    // arrives (and aborts the stream past its 4 MiB read buffer), and hands
+    // it over when the listener is added.
+    if (!(await this.waitAdmitted(remote))) {
+      this.drop("not_admitted", remote);
+      this.logger.warn({ peer: remote }, "raft transport: refused stream from a peer that is not admitted");
+      stream.abort(new Error("not admitted to this committee"));
+      return;
+    }
+    if (!this.running || stream.status !== "open") {
+      stream.abort(new Error("raft transport stopped or stream closed during admission"));
+      return;
+    }
+    // A reconnecting peer opens a fresh stream; the old one is dead weight.
+    const old = this.inbound.get(remote);
+    if (old && old !== stream) old.abort(new Error("superseded by a newer stream"));
+    this.inbound.set(remote, stream);
     const decoder = new FrameDecoder(this.cfg.maxFrameBytes);
-    let admitted = this.opts.admission.isAdmitted(remote);
-    const early: Uint8Array[] = [];
     const onMessage = (evt: { data: Uint8Array | Iterable<Uint8Array> }): void => {
       let frames: Uint8Array[];
       try {
@@ -220,35 +229,12 @@ export class Libp2pRaftTransport implements RaftTransport {
         stream.abort(err instanceof Error ? err : new Error(String(err)));
         return;
       }
-      for (const frame of frames) {
-        if (admitted) this.acceptFrame(remote, frame);
-        else if (early.length < MAX_EARLY_FRAMES) early.push(frame);
-        else this.drop("not_admitted", remote);
-      }
+      for (const frame of frames) this.acceptFrame(remote, frame);
     };
     stream.addEventListener("message", onMessage);
     stream.addEventListener("close", () => {
       stream.removeEventListener("message", onMessage);
       if (this.inbound.get(remote) === stream) this.inbound.delete(remote);
-    });
-    const open = (): void => {
-      // A reconnecting peer opens a fresh stream; the old one is dead weight.
-      const old = this.inbound.get(remote);
-      if (old && old !== stream) old.abort(new Error("superseded by a newer stream"));
-      this.inbound.set(remote, stream);
-    };
-    if (admitted) return open();
-    void this.waitAdmitted(remote).then((ok) => {
-      if (!ok) {
-        this.drop("not_admitted", remote, 1 + early.length);
-        early.length = 0;
-        this.logger.warn({ peer: remote }, "raft transport: refused stream from a peer that is not admitted");
-        stream.abort(new Error("not admitted to this committee"));
-        return;
-      }
-      admitted = true;
-      open();
-      for (const frame of early.splice(0)) this.acceptFrame(remote, frame);
     });
   }
 

@@ -66,7 +66,11 @@ export class Raft {
     this.id = cfg.id;
     const { hardState, conf } = cfg.storage.initialState();
     const snapIndex = cfg.storage.firstIndex() - 1;
-    const commit = Math.max(hardState.commit, snapIndex);
+    // Everything in a snapshot is committed, and a snapshot may be ahead of
+    // the stored commit index (a leader applies what its followers alone
+    // committed before the new commit index reaches its disk), and entries
+    // kept below it put firstIndex lower: take the snapshot's own index.
+    const commit = Math.max(hardState.commit, snapIndex, cfg.storage.snapshot().meta.index);
     if (cfg.applied > commit) throw new ConfigError("applied", `at most the stored commit index ${commit}`, cfg.applied);
     if (commit > cfg.storage.lastIndex()) throw new ConfigError("storage", `a hard state commit (${commit}) <= last index ${cfg.storage.lastIndex()}`, hardState);
     this.log = new RaftLog(cfg.storage, commit, Math.max(cfg.applied, snapIndex));

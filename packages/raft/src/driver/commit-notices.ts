@@ -16,6 +16,7 @@ import type { Message, NodeId } from "../types.js";
 export class CommitNotices {
   private readonly held = new Map<NodeId, Message>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
 
   constructor(
     private readonly send: (msgs: readonly Message[]) => void,
@@ -24,6 +25,7 @@ export class CommitNotices {
 
   /** Sends `msgs` in order, holding back entry-less appends (commit notices). */
   submit(msgs: readonly Message[]): void {
+    if (this.closed) return;
     if (this.delayMs === 0) {
       this.send(msgs);
       return;
@@ -63,8 +65,9 @@ export class CommitNotices {
     this.send(msgs);
   }
 
-  /** Forgets held notices (the node stopped). */
+  /** Forgets held notices and sends nothing more (the node stopped). */
   clear(): void {
+    this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.held.clear();

@@ -304,6 +304,8 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     } finally {
       this.persisting = false;
     }
+    // Stopped or halted (e.g. by earlyCommit) while the write ran: nothing more leaves or applies.
+    if (this.stoppedFlag) return;
     hop?.("drv.saved");
     if (rd.hardState) {
       this.metrics.term?.(rd.hardState.term);

@@ -29,6 +29,8 @@ export interface NodeHooks {
    * immediate.
    */
   deferPersist?(node: NodeId, persist: () => void): void;
+  /** Entries a leader applied before its own write completed (earlyCommit). */
+  onEarlyApply?(node: NodeId, entries: number): void;
 }
 
 export type PutReply = (r: { ok: true } | { ok: false; reason: string; leader: NodeId | null }) => void;
@@ -42,6 +44,11 @@ export interface RaftTuning {
   preVote: boolean;
   checkQuorum: boolean;
   leaseRead: boolean;
+  /**
+   * While a leader's own write is pending, apply what its followers' acks
+   * alone commit (RawNode.takeCommitted), as the driver's earlyCommit does.
+   */
+  earlyCommit: boolean;
   /** Take a state-machine snapshot and compact every this many applied entries. */
   snapshotEvery: number;
   /** Entries kept below the snapshot for slow followers. */
@@ -110,7 +117,17 @@ export class SimNode {
 
   /** Runs the Ready loop until the core has nothing more to hand out. */
   process(): void {
+    if (this.raw !== null && this.persisting && this.tuning.earlyCommit) this.applyEarly(this.raw);
     while (this.raw !== null && !this.persisting && this.raw.hasReady()) this.handleReady(this.raw, this.raw.ready());
+  }
+
+  /** Between ready() and advance(): entries committed by the acks stepped meanwhile (the leader's own copy not yet durable). */
+  private applyEarly(raw: RawNodeImpl): void {
+    const ents = raw.takeCommitted();
+    if (ents.length === 0) return;
+    for (const e of ents) this.applyEntry(raw, e);
+    this.hooks.onEarlyApply?.(this.id, ents.length);
+    this.serveReads();
   }
 
   private handleReady(raw: RawNodeImpl, rd: Ready): void {
@@ -153,7 +170,8 @@ export class SimNode {
         }
       }
     }
-    for (const e of rd.committedEntries) this.applyEntry(raw, e);
+    // Some may have been applied early, while this Ready was being persisted.
+    for (const e of rd.committedEntries) if (e.index > this.applied) this.applyEntry(raw, e);
     for (const rs of rd.readStates) {
       const k = contextKey(rs.context);
       const req = this.reads.get(k);

@@ -53,6 +53,7 @@ export const defaultSimOptions = (seed: number, members: number): SimOptions => 
     preVote: true,
     checkQuorum: true,
     leaseRead: false,
+    earlyCommit: true,
     snapshotEvery: 12,
     compactKeep: 3,
   },
@@ -72,6 +73,8 @@ export interface SimResult {
     readonly maxCommitted: number;
     readonly leaders: number;
     readonly crashes: number;
+    /** Entries leaders applied while their own write was pending (earlyCommit). */
+    readonly earlyApplied: number;
     readonly snapshotsInstalled: number;
     readonly messages: number;
     /** After the quiet period: one leader, every member applied up to the leader. */
@@ -124,6 +127,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   const cut = new Set<string>(); // "a>b": a's messages to b are dropped
   let messages = 0;
   let crashes = 0;
+  let earlyApplied = 0;
   let snapshotsInstalled = 0;
 
   // ---- invariants ----
@@ -162,6 +166,9 @@ export function runSimulation(opts: SimOptions): SimResult {
       // A write plus fsync: as long as a message hop or longer, so acks often beat the leader's own write.
       q.push(now + rng.range(1, maxDelay * 2), { kind: "toNode", node, run: persist });
     },
+    onEarlyApply(_node: NodeId, entries: number) {
+      earlyApplied += entries;
+    },
     onCrash(node: NodeId, point: CrashPoint) {
       crashes++;
       log(`crash ${node} at ${point}`);
@@ -170,9 +177,9 @@ export function runSimulation(opts: SimOptions): SimResult {
   };
 
   const tuning: RaftTuning = opts.randomizeProtocol
-    ? { ...opts.tuning, preVote: rng.chance(0.75), checkQuorum: rng.chance(0.75) }
+    ? { ...opts.tuning, preVote: rng.chance(0.75), checkQuorum: rng.chance(0.75), earlyCommit: rng.chance(0.75) }
     : opts.tuning;
-  log(`protocol preVote=${tuning.preVote} checkQuorum=${tuning.checkQuorum} leaseRead=${tuning.leaseRead}`);
+  log(`protocol preVote=${tuning.preVote} checkQuorum=${tuning.checkQuorum} leaseRead=${tuning.leaseRead} earlyCommit=${tuning.earlyCommit}`);
   const emptySm = new KvStateMachine().snapshot();
   const addNode = (id: NodeId, storage: MemoryStorage) => {
     const n = new SimNode(id, storage, tuning, rng.fork(), hooks);
@@ -476,7 +483,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     }
   }
   if (crashed !== null) {
-    const stats = { completedPuts: 0, completedGets: 0, pendingPuts: 0, maxCommitted, leaders: leaderOfTerm.size, crashes, snapshotsInstalled, messages, converged: false };
+    const stats = { completedPuts: 0, completedGets: 0, pendingPuts: 0, maxCommitted, leaders: leaderOfTerm.size, crashes, earlyApplied, snapshotsInstalled, messages, converged: false };
     return { seed: opts.seed, ok: false, violations, faults, history, stats };
   }
 
@@ -560,6 +567,7 @@ export function runSimulation(opts: SimOptions): SimResult {
       maxCommitted,
       leaders: leaderOfTerm.size,
       crashes,
+      earlyApplied,
       snapshotsInstalled,
       messages,
       converged,

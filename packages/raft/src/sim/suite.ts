@@ -9,6 +9,8 @@ export interface SuiteResult {
   readonly gets: number;
   readonly crashes: number;
   readonly snapshots: number;
+  /** Entries applied by leaders before their own write completed. */
+  readonly earlyApplied: number;
 }
 
 export function runSimulationSuite(members: number, seeds: readonly number[]): SuiteResult {
@@ -16,15 +18,17 @@ export function runSimulationSuite(members: number, seeds: readonly number[]): S
   let gets = 0;
   let crashes = 0;
   let snapshots = 0;
+  let earlyApplied = 0;
   for (const seed of seeds) {
     const r = runSimulation(defaultSimOptions(seed, members));
-    if (!r.ok) return { schedules: seeds.length, failure: describeFailure(r, members), puts, gets, crashes, snapshots };
+    if (!r.ok) return { schedules: seeds.length, failure: describeFailure(r, members), puts, gets, crashes, snapshots, earlyApplied };
     puts += r.stats.completedPuts;
     gets += r.stats.completedGets;
     crashes += r.stats.crashes;
     snapshots += r.stats.snapshotsInstalled;
+    earlyApplied += r.stats.earlyApplied;
   }
-  return { schedules: seeds.length, failure: null, puts, gets, crashes, snapshots };
+  return { schedules: seeds.length, failure: null, puts, gets, crashes, snapshots, earlyApplied };
 }
 
 /** SIM_SEED (and SIM_MEMBERS) from the environment: replay one schedule instead of the batch. */
