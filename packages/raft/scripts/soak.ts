@@ -14,6 +14,7 @@ let failures = 0;
 let puts = 0;
 let gets = 0;
 let crashes = 0;
+let early = 0;
 for (let i = 0; i < total; i++) {
   const members = i % 2 === 0 ? 3 : 5;
   const seed = base + i;
@@ -21,13 +22,14 @@ for (let i = 0; i < total; i++) {
   puts += r.stats.completedPuts;
   gets += r.stats.completedGets;
   crashes += r.stats.crashes;
+  early += r.stats.earlyApplied;
   if (!r.ok) {
     failures++;
     console.log(describeFailure(r, members));
   }
   if ((i + 1) % every === 0 || i + 1 === total) {
     const s = (performance.now() - t0) / 1000;
-    console.log(`soak ${i + 1}/${total} schedules, ${failures} failed, ${puts} puts + ${gets} gets checked, ${crashes} crashes, ${s.toFixed(1)} s (${((i + 1) / s).toFixed(1)}/s)`);
+    console.log(`soak ${i + 1}/${total} schedules, ${failures} failed, ${puts} puts + ${gets} gets checked, ${crashes} crashes, ${early} entries applied early, ${s.toFixed(1)} s (${((i + 1) / s).toFixed(1)}/s)`);
   }
 }
 const seconds = (performance.now() - t0) / 1000;
