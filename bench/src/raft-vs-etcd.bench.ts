@@ -10,8 +10,9 @@
 // (packages/net/test/fixtures/bench-member.ts), which calls
 // committee.propose(). So each write pays one client→leader HTTP hop, JSON
 // decoding, replication to a majority with fsyncs, apply, and the reply.
-// Concurrency 1, 16, 64, interleaved (etcd c, ours c, …) so slow drift in
-// machine load hits both sides alike.
+// Concurrency 1, 16, 64, each measured BENCH_ROUNDS times (default 3),
+// interleaved (etcd c, ours c, etcd c, …) so slow drift in machine load hits
+// both sides alike; the verdict uses the pooled writes and latencies.
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,7 +23,7 @@ import { percentile, report } from "./report.js";
 import { freePort, startEtcdCluster, type EtcdCluster } from "./etcd/cluster.js";
 import { HttpJsonClient } from "./etcd/http-client.js";
 import { writeFileSync } from "node:fs";
-import { hopTrace, runPutLoad, VALUE_BYTES, type LoadResult } from "./etcd/load.js";
+import { hopTrace, mergeLoads, runPutLoad, VALUE_BYTES, type LoadResult } from "./etcd/load.js";
 import { cpuBetween, cpuSecondsOf, type CpuSeconds } from "./etcd/process-cpu.js";
 import { describeFsync, etcdFsyncBuckets, fsyncBetween, type FsyncFigure } from "./etcd/fsync-metrics.js";
 
@@ -31,6 +32,10 @@ const MEMBER_SCRIPT = join(NET_DIR, "test/fixtures/bench-member.ts");
 const CONCURRENCY = (process.env["BENCH_CONCURRENCY"] ?? "1,16,64").split(",").map(Number);
 const WARMUP_MS = Number(process.env["BENCH_WARMUP_MS"] ?? 1500);
 const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 8000);
+// BENCH_ROUNDS=n measures each concurrency n times, alternating etcd and ours,
+// and reports on the pooled writes and latencies: this machine's run-to-run
+// swings (±30 %) hit both sides alike, and one unlucky point decides less.
+const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 3);
 
 interface OurCluster {
   readonly pids: readonly number[];
@@ -120,31 +125,40 @@ try {
   console.log(`clusters up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${VALUE_BYTES}-byte values, warm-up ${WARMUP_MS} ms, ${DURATION_MS} ms per point`);
   let allMet = true;
   for (const c of CONCURRENCY) {
-    // The fsync figures cover warm-up and measurement alike (same load).
-    const etcdPids = etcd.members.map((m) => m.process.pid!);
-    const b0 = await etcdFsyncBuckets(etcdLeader);
-    const ec0 = cpuSecondsOf(etcdPids);
-    const idle0 = cpuSecondsOf(ours.pids);
-    const e = await runPutLoad(etcdLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
-    const etcdCpu = cpuBetween(ec0, cpuSecondsOf(etcdPids));
-    // Our members sit idle (heartbeats only) while etcd is measured.
-    const ourIdle = cpuBetween(idle0, cpuSecondsOf(ours.pids));
-    const etcdFsync = fsyncBetween(b0, await etcdFsyncBuckets(etcdLeader));
-    await ours.fsync(ourLeader);
-    hopTrace?.splice(0);
-    const oc0 = cpuSecondsOf(ours.pids);
-    const o = await runPutLoad(ourLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
-    const ourCpu = cpuBetween(oc0, cpuSecondsOf(ours.pids));
-    const ourFsync = await ours.fsync(ourLeader);
-    if (hopTrace) writeFileSync(`${process.env["RAFT_HOP_TRACE_DIR"] ?? "/tmp"}/raft-hops-client-c${c}.log`, hopTrace.join("\n"));
-    // CPU covers warm-up and measurement: divide by every write sent in that time.
-    const cpuPerWrite = (cpu: CpuSeconds, r: LoadResult): string => {
-      const perWrite = (s: number): string => ((s * 1000) / (r.writes * (1 + WARMUP_MS / DURATION_MS))).toFixed(2);
-      return `CPU/write ${perWrite(cpu.user + cpu.system)} ms (user ${perWrite(cpu.user)}, system ${perWrite(cpu.system)}; 3 members)`;
-    };
-    console.log(`  etcd c=${c}: ${describe(e)}; leader WAL ${describeFsync(etcdFsync, true)}; ${cpuPerWrite(etcdCpu, e)}`);
-    console.log(`  ours idle while etcd ran: ${(((ourIdle.user + ourIdle.system) * 1000) / ((WARMUP_MS + DURATION_MS) / 1000)).toFixed(0)} ms CPU per second (3 members)`);
-    console.log(`  ours c=${c}: ${describe(o)}; leader WAL ${describeFsync(ourFsync, false)}; ${cpuPerWrite(ourCpu, o)}`);
+    let e: LoadResult | null = null;
+    let o: LoadResult | null = null;
+    for (let round = 1; round <= ROUNDS; round++) {
+      const tag = ROUNDS > 1 ? ` round ${round}/${ROUNDS}` : "";
+      // The fsync figures cover warm-up and measurement alike (same load).
+      const etcdPids = etcd.members.map((m) => m.process.pid!);
+      const b0 = await etcdFsyncBuckets(etcdLeader);
+      const ec0 = cpuSecondsOf(etcdPids);
+      const idle0 = cpuSecondsOf(ours.pids);
+      const e1 = await runPutLoad(etcdLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
+      const etcdCpu = cpuBetween(ec0, cpuSecondsOf(etcdPids));
+      // Our members sit idle (heartbeats only) while etcd is measured.
+      const ourIdle = cpuBetween(idle0, cpuSecondsOf(ours.pids));
+      const etcdFsync = fsyncBetween(b0, await etcdFsyncBuckets(etcdLeader));
+      await ours.fsync(ourLeader);
+      hopTrace?.splice(0);
+      const oc0 = cpuSecondsOf(ours.pids);
+      const o1 = await runPutLoad(ourLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
+      const ourCpu = cpuBetween(oc0, cpuSecondsOf(ours.pids));
+      const ourFsync = await ours.fsync(ourLeader);
+      if (hopTrace) writeFileSync(`${process.env["RAFT_HOP_TRACE_DIR"] ?? "/tmp"}/raft-hops-client-c${c}.log`, hopTrace.join("\n"));
+      // CPU covers warm-up and measurement: divide by every write sent in that time.
+      const cpuPerWrite = (cpu: CpuSeconds, r: LoadResult): string => {
+        const perWrite = (s: number): string => ((s * 1000) / (r.writes * (1 + WARMUP_MS / DURATION_MS))).toFixed(2);
+        return `CPU/write ${perWrite(cpu.user + cpu.system)} ms (user ${perWrite(cpu.user)}, system ${perWrite(cpu.system)}; 3 members)`;
+      };
+      console.log(`  etcd c=${c}${tag}: ${describe(e1)}; leader WAL ${describeFsync(etcdFsync, true)}; ${cpuPerWrite(etcdCpu, e1)}`);
+      console.log(`  ours idle while etcd ran: ${(((ourIdle.user + ourIdle.system) * 1000) / ((WARMUP_MS + DURATION_MS) / 1000)).toFixed(0)} ms CPU per second (3 members)`);
+      console.log(`  ours c=${c}${tag}: ${describe(o1)}; leader WAL ${describeFsync(ourFsync, false)}; ${cpuPerWrite(ourCpu, o1)}`);
+      e = e ? mergeLoads(e, e1) : e1;
+      o = o ? mergeLoads(o, o1) : o1;
+    }
+    if (!e || !o) throw new Error("BENCH_ROUNDS must be at least 1");
+    if (ROUNDS > 1) console.log(`  pooled over ${ROUNDS} rounds: etcd ${describe(e)}; ours ${describe(o)}`);
     const tput = report({
       name: `committee put, 3 members, c=${c}`,
       value: o.writesPerSecond,

@@ -62,3 +62,17 @@ export async function runPutLoad(url: string, concurrency: number, opts: { warmu
     client.close();
   }
 }
+
+/** Two measurements of the same point as one: writes, time and latencies pooled. */
+export function mergeLoads(a: LoadResult, b: LoadResult): LoadResult {
+  const writes = a.writes + b.writes;
+  const seconds = a.seconds + b.seconds;
+  return {
+    writes,
+    seconds,
+    writesPerSecond: writes / seconds,
+    latenciesMs: a.latenciesMs.concat(b.latenciesMs),
+    errors: a.errors + b.errors,
+    firstError: a.firstError ?? b.firstError,
+  };
+}
