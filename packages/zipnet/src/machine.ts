@@ -10,6 +10,7 @@
 import { Reader, Writer, bytesEqual } from "./bytes.js";
 import { ZipnetError } from "./errors.js";
 import {
+  MAX_PARTICIPANTS,
   MAX_SERVERS,
   clientIdOf,
   decodeCommand,
@@ -67,7 +68,8 @@ export type RejectReason =
   | "participants_mismatch"
   // Register*
   | "id_mismatch"
-  | "roster_full";
+  | "roster_full"
+  | "registry_full";
 
 export type ApplyResult =
   | { readonly status: "accepted"; readonly command: CommandType; readonly finalized: BroadcastRecord | null }
@@ -177,6 +179,8 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
   private registerClient(c: ClientInfo): ApplyResult {
     if (clientIdOf(c.publicKey) !== c.id) return this.reject("registerClient", "id_mismatch", "client id must be clientIdOf(publicKey)");
     if (this.clients.has(c.id)) return this.ignore("registerClient");
+    // Every server keeps a pad chain per admitted client; the chain-state file holds at most this many.
+    if (this.clients.size >= MAX_PARTICIPANTS) return this.reject("registerClient", "registry_full", `at most ${MAX_PARTICIPANTS} clients`);
     this.clients.set(c.id, c.publicKey);
     this.clientEpochs.set(c.id, this.currentEpoch() + 1);
     return this.accept("registerClient");

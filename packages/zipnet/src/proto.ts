@@ -512,3 +512,10 @@ function readCommand(r: Reader): Command {
 const commandCodec = versioned("Command", writeCommand, readCommand);
 export const encodeCommand = commandCodec.encode;
 export const decodeCommand = commandCodec.decode;
+
+/** The command type of an encoded Command from its first two bytes (version, tag), without decoding it; null if neither is known. */
+export function commandTypeOf(bytes: Uint8Array): Command["type"] | null {
+  if (bytes.length < 2 || bytes[0] !== WIRE_VERSION) return null;
+  for (const [type, tag] of Object.entries(COMMAND_TAGS)) if (tag === bytes[1]) return type as Command["type"];
+  return null;
+}

@@ -97,6 +97,29 @@ test("a restart between announcing and entering derives from the key file; a key
   });
 });
 
+test("a crash between persisting an epoch's chains and erasing its key: the key file is erased at restart, and serving goes on", async () => {
+  await withDir(async (dataDir) => {
+    const { logger } = capture();
+    const dir = join(dataDir, EPOCH_KEYS_DIR);
+    const keys = await ServerEpochKeys.open({ dataDir, groupId: GROUP_ID, serverId, logger });
+    const pk0 = await keys.publicKeyFor(0);
+    const keyFile = await readFile(join(dir, "epoch-0.key"));
+    assert.equal(await keys.enter({ epoch: 0, round: 1, firstRound: 1, clients, publicKey: pk0 }), "ready");
+    const pk1 = await keys.publicKeyFor(1);
+    keys.close();
+    // The state the crash leaves: chains of epoch 0 on disk and its key file still there.
+    await writeFile(join(dir, "epoch-0.key"), keyFile, { mode: 0o600 });
+    const again = await ServerEpochKeys.open({ dataDir, groupId: GROUP_ID, serverId, logger });
+    assert.deepEqual((await readdir(dir)).sort(), ["chains.bin", "epoch-1.key"], "the entered epoch's key is erased, the next epoch's kept");
+    assert.equal(again.chainsEpoch, 0);
+    const c0 = clients[0]!.id;
+    assert.equal(await again.enter({ epoch: 0, round: 2, firstRound: 1, clients, publicKey: pk0 }), "ready");
+    assert.deepEqual(await again.serve(2, async (r) => r(c0)!.padKey(ctx(c0, 2))), clientSide(c0, pk0, 0).padKey(ctx(c0, 2)));
+    assert.deepEqual(await again.publicKeyFor(1), pk1, "the next epoch's announced key survived");
+    again.close();
+  });
+});
+
 test("with neither the epoch key nor its chains, the server sits the epoch out (one loud line) and serves again from the next epoch", async () => {
   await withDir(async (dataDir) => {
     const { logger, lines } = capture();

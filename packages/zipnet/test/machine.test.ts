@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ZipnetError, ZipnetMachine, clientIdOf, encodeCommand, serverIdOf, type ApplyResult, type LiveRound } from "../src/index.js";
+import { MAX_PARTICIPANTS, ZipnetError, ZipnetMachine, clientIdOf, encodeCommand, serverIdOf, type ApplyResult, type LiveRound } from "../src/index.js";
 import { commandArb } from "./arbitraries.js";
 import { World, epochKeyOf, keyPair, txOf } from "./fixtures.js";
 import { encodeTx2718 } from "../src/index.js";
@@ -53,6 +53,23 @@ describe("ZipnetMachine rules", () => {
     assert.equal(reason(w.apply({ type: "openRound", live: w.live(2) })), "accepted");
     assert.equal(w.machine.counters().roundsAbandoned, 1, "round 1 never finalized");
     assert.equal(w.machine.liveRound()?.round, 2);
+  });
+
+  test("the client registry is bounded (every server keeps a chain per client): past MAX_PARTICIPANTS, registry_full", () => {
+    const m = new ZipnetMachine();
+    let index = 0;
+    const register = (publicKey: Uint8Array): ApplyResult =>
+      m.apply(encodeCommand({ type: "registerClient", client: { id: clientIdOf(publicKey), publicKey } }), { index: ++index, term: 1 });
+    const key = (i: number): Uint8Array => {
+      const k = new Uint8Array(32);
+      new DataView(k.buffer).setUint32(0, i + 1);
+      return k;
+    };
+    for (let i = 0; i < MAX_PARTICIPANTS; i++) assert.equal(register(key(i)).status, "accepted");
+    const over = register(key(MAX_PARTICIPANTS));
+    assert.equal(reason(over), "registry_full");
+    assert.equal(register(key(0)).status, "ignored", "a known client re-registering is still a duplicate, not an error");
+    assert.equal(m.clientRegistry().length, MAX_PARTICIPANTS);
   });
 
   test("partials before the aggregate, from strangers, and conflicting aggregates are refused", async () => {

@@ -216,6 +216,7 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
       node: () => (running ? (node as RaftNode<unknown>) : null),
       maxProposalBytes,
       logger,
+      ...(o.acceptForwarded ? { accept: o.acceptForwarded } : {}),
     });
     cleanup.push(stopForwarding);
 

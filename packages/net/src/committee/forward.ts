@@ -46,6 +46,12 @@ export interface ForwardServerOptions {
   node: () => RaftNode<unknown> | null;
   maxProposalBytes: number;
   logger: NetLogger;
+  /**
+   * Screens a forwarded proposal before the leader proposes it: returns why
+   * it is refused (the sender gets COMMITTEE_FORWARD_REFUSED) or null. The
+   * organism decides what an admitted peer that is not a voter may propose.
+   */
+  accept?: (from: string, data: Uint8Array) => string | null;
 }
 
 export async function serveForwarding(o: ForwardServerOptions): Promise<() => Promise<void>> {
@@ -63,6 +69,12 @@ export async function serveForwarding(o: ForwardServerOptions): Promise<() => Pr
         return;
       }
       const req = decodeForwardRequest(await f.read({ signal: AbortSignal.timeout(5000) }));
+      const refusal = o.accept?.(remote, req.data) ?? null;
+      if (refusal !== null) {
+        o.logger.warn({ peer: remote, reason: refusal }, "committee: forwarded proposal refused");
+        await reply({ ok: false, outcome: "failed", leader: null, code: "COMMITTEE_FORWARD_REFUSED", message: refusal });
+        return;
+      }
       const node = o.node();
       if (node === null) {
         await reply({ ok: false, outcome: "not_applied", leader: null, code: "COMMITTEE_STOPPED", message: "member is stopping" });

@@ -52,6 +52,12 @@ export interface CommitteeOptions<R> {
   discovery?: { exchangeIntervalMs?: number; announce?: Uint8Array[] } | false;
   /** Largest command accepted by propose(); default 1 MiB. */
   maxProposalBytes?: number;
+  /**
+   * Screens proposals other members forward to this one while it leads:
+   * return why one is refused, or null. `from` is the forwarding peer's id
+   * (admitted, but possibly not a voter).
+   */
+  acceptForwarded?: (from: string, data: Uint8Array) => string | null;
   metrics?: MetricsSink;
   logger?: NetLogger;
 }

@@ -91,6 +91,8 @@ export class ServerEpochKeys {
         bytes.fill(0);
       }
     }
+    // A crash between persisting an epoch's chains and erasing its key left the key behind.
+    if (k.epoch !== null) await k.eraseStaleKeyFiles(k.epoch);
     return k;
   }
 
@@ -310,10 +312,11 @@ export class ServerEpochKeys {
   }
 
   /** Key files of epochs before `epoch` can never be used again (an epoch sat out, a crash). */
+  /** Erases the key files of `epoch` (whose chains are held) and of every earlier epoch. */
   private async eraseStaleKeyFiles(epoch: number): Promise<void> {
     for (const name of await readdir(this.dir)) {
       const m = KEY_FILE.exec(name);
-      if (m && Number(m[1]) < epoch) {
+      if (m && Number(m[1]) <= epoch) {
         await this.eraseKeyFile(Number(m[1]));
         this.publicKeys.delete(Number(m[1]));
       }

@@ -23,7 +23,7 @@ import { epochOfRound, firstRoundOfEpoch } from "../core/epochs.js";
 import { computePartial, type UnblindPool } from "../core/server-unblind.js";
 import type { ApplyResult } from "../machine.js";
 import { ZIPNET_METRICS as M, type ZipnetMetricsSink } from "../metrics.js";
-import { clientIdOf, encodeCommand, serverIdOf, X25519_KEY_BYTES, type Command, type PartialUnblind } from "../proto.js";
+import { clientIdOf, commandTypeOf, encodeCommand, serverIdOf, X25519_KEY_BYTES, type Command, type PartialUnblind } from "../proto.js";
 import { ServerEpochKeys, type EpochReadiness } from "./epoch-keys.js";
 import { zipnetIds, ZIPNET_COLLECTIONS, type ZipnetIds } from "./ids.js";
 import { ReplicatedZipnet, type AppliedCommand } from "./replicated.js";
@@ -139,6 +139,10 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
     discovery: { announce: ZIPNET_COLLECTIONS.map((c) => ids.collections[c]) },
     // Aggregates and partials are whole vectors: room for the archival maximum.
     maxProposalBytes: 8 * 1024 * 1024,
+    // The aggregator is admitted but does not vote: it may forward its aggregate
+    // and nothing else (in particular not a server's epoch key; docs/adr/0006).
+    acceptForwarded: (from, data) =>
+      o.members.includes(from) || commandTypeOf(data) === "submitAggregate" ? null : `a non-member may forward only submitAggregate, not ${commandTypeOf(data) ?? "an unknown command"}`,
     ...(metrics ? { metrics } : {}),
     logger,
   });
