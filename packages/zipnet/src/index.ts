@@ -6,6 +6,7 @@ export * from "./core/keys.js";
 export * from "./core/epochs.js";
 export * from "./core/chain-state.js";
 export * from "./core/epoch-key-file.js";
+export * from "./core/epoch-key-signature.js";
 export * from "./core/tag.js";
 export * from "./core/scheduling.js";
 export * from "./core/client-seal.js";

@@ -7,6 +7,7 @@
 // - rejections change only counters; a rejected command never touches a round;
 // - commands are idempotent: the first valid one wins, exact repeats are ignored;
 // - the epoch of a round is epochOfRound(round, its params' period): no clock.
+import { verifyEpochKey } from "./core/epoch-key-signature.js";
 import { Reader, Writer, bytesEqual } from "./bytes.js";
 import { ZipnetError } from "./errors.js";
 import {
@@ -31,6 +32,7 @@ import {
   type Command,
   type LiveRound,
   type PartialUnblind,
+  type AnnouncedEpochKey,
   type ServerEpochKey,
   type ServerId,
   type ServerInfo,
@@ -69,7 +71,8 @@ export type RejectReason =
   // Register*
   | "id_mismatch"
   | "roster_full"
-  | "registry_full";
+  | "registry_full"
+  | "bad_signature";
 
 export type ApplyResult =
   | { readonly status: "accepted"; readonly command: CommandType; readonly finalized: BroadcastRecord | null }
@@ -195,7 +198,10 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
   }
 
   private announceServerKey(k: ServerEpochKey): ApplyResult {
-    if (!this.servers.has(k.server)) return this.reject("announceServerKey", "unknown_server", `server ${k.server} is not registered`);
+    const signingKey = this.servers.get(k.server);
+    if (!signingKey) return this.reject("announceServerKey", "unknown_server", `server ${k.server} is not registered`);
+    // Only the server itself can name its pad key: anyone else's key would let them unmask every client.
+    if (!verifyEpochKey(signingKey, k)) return this.reject("announceServerKey", "bad_signature", `the key for epoch ${k.epoch} is not signed by server ${k.server}`);
     const have = this.epochKeys.get(k.epoch)?.get(k.server);
     if (have) {
       // A key once announced is what clients derive with: it never changes.
@@ -336,7 +342,7 @@ export class ZipnetMachine implements StateMachine<ApplyResult> {
     return this.clientRegistry().filter((c) => this.clientEpochs.get(c.id)! <= epoch);
   }
   /** Keys announced for an epoch (kept: the live epoch and the next), sorted by server id. */
-  serverEpochKeys(epoch: number): readonly ServerEpochKey[] {
+  serverEpochKeys(epoch: number): readonly AnnouncedEpochKey[] {
     const m = this.epochKeys.get(epoch);
     if (!m) return [];
     return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([server, publicKey]) => ({ server, epoch, publicKey }));

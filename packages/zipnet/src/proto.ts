@@ -25,6 +25,8 @@ export const SLOT_BYTES = DATUM_BYTES + TAG_BYTES;
 export const MAX_TX_BYTES = DATUM_BYTES - 2;
 export const MAX_PARTICIPANTS = 65_536;
 export const MAX_SERVERS = 16;
+/** An Ed25519 signature over an announced epoch key. */
+export const EPOCH_KEY_SIGNATURE_BYTES = 64;
 export const MAX_MESSAGE_SLOTS = 4_096;
 /** 16 MiB: bounds every vector a decoder will accept. */
 export const MAX_VECTOR_BYTES = 16 * 1024 * 1024;
@@ -125,7 +127,12 @@ export interface ServerEpochKey {
   readonly server: ServerId;
   readonly epoch: number;
   readonly publicKey: Uint8Array;
+  /** Ed25519 signature by the server's registered signing key over (server, epoch, publicKey): core/epoch-key-signature.ts. */
+  readonly signature: Uint8Array;
 }
+
+/** An epoch key as the machine keeps it once its signature was checked. */
+export type AnnouncedEpochKey = Pick<ServerEpochKey, "server" | "epoch" | "publicKey">;
 
 export type Command =
   | { readonly type: "openRound"; readonly live: LiveRound }
@@ -468,9 +475,18 @@ function writeEpochKey(w: Writer, k: ServerEpochKey): void {
     throw new ZipnetError("ZIPNET_ENCODE_FIELD", `key.publicKey must be ${X25519_KEY_BYTES} bytes.`, { field: "key.publicKey", got: k.publicKey.length });
   }
   w.raw(k.publicKey);
+  if (k.signature.length !== EPOCH_KEY_SIGNATURE_BYTES) {
+    throw new ZipnetError("ZIPNET_ENCODE_FIELD", `key.signature must be ${EPOCH_KEY_SIGNATURE_BYTES} bytes.`, { field: "key.signature", got: k.signature.length });
+  }
+  w.raw(k.signature);
 }
 function readEpochKey(r: Reader): ServerEpochKey {
-  return { server: readId(r, "key.server"), epoch: r.u64("key.epoch"), publicKey: r.raw(X25519_KEY_BYTES, "key.publicKey") };
+  return {
+    server: readId(r, "key.server"),
+    epoch: r.u64("key.epoch"),
+    publicKey: r.raw(X25519_KEY_BYTES, "key.publicKey"),
+    signature: r.raw(EPOCH_KEY_SIGNATURE_BYTES, "key.signature"),
+  };
 }
 
 function writeCommand(w: Writer, c: Command): void {

@@ -65,7 +65,7 @@ export const commandArb: fc.Arbitrary<Command> = fc.oneof(
   partialArb.map((partial) => ({ type: "submitPartial" as const, partial })),
   fc.record({ id: idArb, publicKey: key32 }).map((client) => ({ type: "registerClient" as const, client })),
   fc.record({ id: idArb, publicKey: key32 }).map((server) => ({ type: "registerServer" as const, server })),
-  fc.record({ server: idArb, epoch: round, publicKey: key32 }).map((key) => ({ type: "announceServerKey" as const, key })),
+  fc.record({ server: idArb, epoch: round, publicKey: key32, signature: fc.uint8Array({ minLength: 64, maxLength: 64 }) }).map((key) => ({ type: "announceServerKey" as const, key })),
 );
 
 export const chainStateArb = fc.record({

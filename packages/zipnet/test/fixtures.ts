@@ -14,6 +14,8 @@ import {
   serverIdOf,
   sealEnvelope,
   sharedSecret,
+  signEpochKey,
+  signingKeyFromSeed,
   x25519FromSecret,
   type ApplyResult,
   type BroadcastRecord,
@@ -24,6 +26,8 @@ import {
   type EnvelopeRateLimiter,
   type Rng,
   type RoundParams,
+  type ServerEpochKey,
+  type SigningKeyPair,
   type X25519KeyPair,
 } from "../src/index.js";
 
@@ -48,6 +52,16 @@ export function keyPair(label: string): X25519KeyPair {
   return x25519FromSecret(new Uint8Array(createHash("sha256").update(label).digest()));
 }
 
+/** A deterministic server signing (identity) key. */
+export function signingKeyOf(label: string): SigningKeyPair {
+  return signingKeyFromSeed(new Uint8Array(createHash("sha256").update(`signing/${label}`).digest()));
+}
+
+/** An announcement of `publicKey` as server `s`'s key for `epoch`, signed by `s`. */
+export function signedEpochKey(s: { id: string; kp: SigningKeyPair }, epoch: number, publicKey: Uint8Array): ServerEpochKey {
+  return { server: s.id, epoch, publicKey, signature: signEpochKey(s.kp.privateKey, { server: s.id, epoch, publicKey }) };
+}
+
 export interface TestClient {
   readonly id: string;
   readonly kp: X25519KeyPair;
@@ -56,8 +70,8 @@ export interface TestClient {
 }
 export interface TestServer {
   readonly id: string;
-  /** Identity key: names the server (its id), never used for pads. */
-  readonly kp: X25519KeyPair;
+  /** Identity key: names the server (its id) and signs its epoch keys, never used for pads. */
+  readonly kp: SigningKeyPair;
   readonly label: string;
   /** This epoch's chains, by client. */
   readonly ratchets: Map<string, PadRatchet>;
@@ -87,7 +101,7 @@ export class World {
     readonly rng: Rng = seededRng("world"),
   ) {
     this.servers = Array.from({ length: nServers }, (_, i) => {
-      const kp = keyPair(`server-${i}`);
+      const kp = signingKeyOf(`server-${i}`);
       return { id: serverIdOf(kp.publicKey), kp, label: `server-${i}`, ratchets: new Map() };
     }).sort((a, b) => (a.id < b.id ? -1 : 1));
     this.clients = Array.from({ length: nClients }, (_, i) => {
@@ -103,7 +117,7 @@ export class World {
   announce(epoch: number): void {
     for (const s of this.servers) {
       if (this.machine.serverEpochKeys(epoch).some((k) => k.server === s.id)) continue;
-      this.expectAccepted({ type: "announceServerKey", key: { server: s.id, epoch, publicKey: epochKeyOf(s, epoch).publicKey } });
+      this.expectAccepted({ type: "announceServerKey", key: signedEpochKey(s, epoch, epochKeyOf(s, epoch).publicKey) });
     }
   }
 

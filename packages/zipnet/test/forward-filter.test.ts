@@ -1,7 +1,7 @@
 // The aggregator holds the committee secret and is admitted, but does not
-// vote: the servers let it forward its aggregate and nothing else. Without
-// this, an admitted non-voter could announce its own key as a server's next
-// epoch key (docs/adr/0006, "Known gap") and unmask every client.
+// vote: the servers let it forward its aggregate and nothing else — a second
+// layer besides the signature on epoch keys, which keeps an admitted insider
+// from naming a server's next epoch key (docs/adr/0006, "Review finding").
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -24,7 +24,7 @@ test("an admitted non-voter (like the aggregator) may forward only submitAggrega
     await admission.admit(multiaddr(cluster.providers[cluster.servers.indexOf(leader)]!));
 
     const victim = leader.serverId;
-    const forged = encodeCommand({ type: "announceServerKey", key: { server: victim, epoch: 7, publicKey: randomBytes(32) } });
+    const forged = encodeCommand({ type: "announceServerKey", key: { server: victim, epoch: 7, publicKey: randomBytes(32), signature: randomBytes(64) } });
     const err = await forwardProposal(insider.libp2p, ids.groupId, leader.peerId, forged, null, AbortSignal.timeout(10_000)).then(
       () => null,
       (e: unknown) => e,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { MAX_PARTICIPANTS, ZipnetError, ZipnetMachine, clientIdOf, encodeCommand, serverIdOf, type ApplyResult, type LiveRound } from "../src/index.js";
 import { commandArb } from "./arbitraries.js";
-import { World, epochKeyOf, keyPair, txOf } from "./fixtures.js";
+import { World, epochKeyOf, keyPair, signedEpochKey, signingKeyOf, txOf } from "./fixtures.js";
 import { encodeTx2718 } from "../src/index.js";
 
 // 5 s rounds: key epochs of two rounds, so short logs cross epochs.
@@ -133,13 +133,20 @@ describe("ZipnetMachine rules", () => {
 
 describe("key epochs (docs/adr/0006)", () => {
   const announce = (w: World, i: number, epoch: number, publicKey = epochKeyOf(w.servers[i]!, epoch).publicKey) =>
-    reason(w.apply({ type: "announceServerKey", key: { server: w.servers[i]!.id, epoch, publicKey } }));
+    reason(w.apply({ type: "announceServerKey", key: signedEpochKey(w.servers[i]!, epoch, publicKey) }));
 
   test("AnnounceServerKey: registered servers only, the next epoch only, never changed; kept for the live and next epochs", () => {
     const w = new World(params, 3, 3);
     assert.equal(w.machine.serverEpochKeys(0).length, 3, "the world announced epoch 0 before any round");
-    const stranger = keyPair("stranger-server").publicKey;
-    assert.equal(reason(w.apply({ type: "announceServerKey", key: { server: serverIdOf(stranger), epoch: 0, publicKey: stranger } })), "unknown_server");
+    const stranger = signingKeyOf("stranger-server");
+    assert.equal(reason(w.apply({ type: "announceServerKey", key: signedEpochKey({ id: serverIdOf(stranger.publicKey), kp: stranger }, 0, keyPair("x").publicKey) })), "unknown_server");
+    // The attack the signature stops: anyone else naming a server's next epoch key (signed by another key, or not at all).
+    const victim = w.servers[1]!;
+    const forged = signedEpochKey({ id: victim.id, kp: stranger }, 0, keyPair("attacker").publicKey);
+    assert.equal(reason(w.apply({ type: "announceServerKey", key: forged })), "bad_signature");
+    assert.equal(reason(w.apply({ type: "announceServerKey", key: { ...forged, signature: new Uint8Array(64) } })), "bad_signature");
+    const genuine = signedEpochKey(victim, 0, epochKeyOf(victim, 0).publicKey);
+    assert.equal(reason(w.apply({ type: "announceServerKey", key: { ...genuine, publicKey: keyPair("swapped").publicKey } })), "bad_signature", "a signature covers the key it was made for");
     assert.equal(announce(w, 0, 0), "ignored", "identical re-announce is idempotent");
     assert.equal(announce(w, 0, 0, keyPair("other").publicKey), "epoch_key_conflict");
     assert.equal(announce(w, 0, 1), "epoch_not_next", "nothing is open: only epoch 0 may be announced");
@@ -153,7 +160,7 @@ describe("key epochs (docs/adr/0006)", () => {
     assert.deepEqual(w.machine.serverEpochKeys(0), [], "epoch 0's keys are pruned once epoch 1 is live");
     assert.equal(w.machine.serverEpochKeys(1).length, 3);
     assert.equal(announce(w, 2, 1, keyPair("after").publicKey), "epoch_key_conflict");
-    assert.deepEqual(w.machine.counters().rejected, { unknown_server: 1, epoch_key_conflict: 3, epoch_not_next: 2 });
+    assert.deepEqual(w.machine.counters().rejected, { unknown_server: 1, bad_signature: 3, epoch_key_conflict: 3, epoch_not_next: 2 });
   });
 
   test("OpenRound lists exactly the announced keys of its epoch; identity keys are refused", () => {
@@ -214,7 +221,7 @@ describe("key epochs (docs/adr/0006)", () => {
         const m = new ZipnetMachine();
         let index = 0;
         const apply = (c: Parameters<typeof encodeCommand>[0]) => reason(m.apply(encodeCommand(c), { index: ++index, term: 1 }));
-        const servers = [0, 1, 2].map((i) => keyPair(`model-server-${i}`)).map((kp) => ({ id: serverIdOf(kp.publicKey), kp }));
+        const servers = [0, 1, 2].map((i) => signingKeyOf(`model-server-${i}`)).map((kp) => ({ id: serverIdOf(kp.publicKey), kp }));
         servers.sort((a, b) => (a.id < b.id ? -1 : 1));
         for (const s of servers) apply({ type: "registerServer", server: { id: s.id, publicKey: s.kp.publicKey } });
         const clients = new Map<string, number>();
@@ -229,8 +236,8 @@ describe("key epochs (docs/adr/0006)", () => {
         for (const o of ops) {
           if (o.kind === "announce") {
             const epoch = Math.max(0, liveEpoch() + o.ahead);
-            const id = o.server === 3 ? serverIdOf(keyFor("model-unregistered")) : servers[o.server]!.id;
-            const got = apply({ type: "announceServerKey", key: { server: id, epoch, publicKey: keyFor(`${o.server}/${epoch}/${o.variant}`) } });
+            const signer = o.server === 3 ? (() => { const kp = signingKeyOf("model-unregistered"); return { id: serverIdOf(kp.publicKey), kp }; })() : servers[o.server]!;
+            const got = apply({ type: "announceServerKey", key: signedEpochKey(signer, epoch, keyFor(`${o.server}/${epoch}/${o.variant}`)) });
             const have = keys.get(epoch)?.get(o.server);
             let want: string;
             if (o.server === 3) want = "unknown_server";

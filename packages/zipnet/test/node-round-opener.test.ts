@@ -1,7 +1,7 @@
 // When the leader opens a round and what it stamps on it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { epochOfRound, lastInSlot, nextRound, roundParams, slotForRound, type ClientInfo, type LiveRound, type ServerEpochKey, type ServerInfo } from "../src/index.js";
+import { epochOfRound, lastInSlot, nextRound, roundParams, slotForRound, type ClientInfo, type LiveRound, type AnnouncedEpochKey, type ServerInfo } from "../src/index.js";
 
 const params = roundParams({ roundPeriodMs: 1000, minParticipants: 2, maxParticipants: 4, foldDeadlineMs: 500, roundDeadlineMs: 950 });
 const slot = { genesisUnixMs: 0, slotDurationMs: 4000, cutoffMs: 0 };
@@ -10,7 +10,7 @@ const servers: ServerInfo[] = [key(101), key(102), key(103)];
 const clients = (n: number): ClientInfo[] => Array.from({ length: n }, (_, i) => key(i + 1));
 /** Every server's key for epoch e: distinct from its identity key and from other epochs'. */
 const epochKey = (s: ServerInfo, e: number): Uint8Array => new Uint8Array(32).fill(200 + e).map((b, i) => (i === 0 ? s.publicKey[0]! : b));
-const allAnnounced = (e: number): ServerEpochKey[] => servers.map((s) => ({ server: s.id, epoch: e, publicKey: epochKey(s, e) }));
+const allAnnounced = (e: number): AnnouncedEpochKey[] => servers.map((s) => ({ server: s.id, epoch: e, publicKey: epochKey(s, e) }));
 const base = { nowMs: 10_000, live: null, openedAtMs: null, clients: clients(3), clientFirstEpoch: () => 0, servers, epochKeys: allAnnounced, expectedServers: 3, params, slot };
 const live = (round: number): LiveRound => ({ round, slot: 3, lastInSlot: false, clients: clients(3).map((c) => c.id), servers, params });
 
@@ -49,7 +49,7 @@ test("nextRound: slot and lastInSlot follow window.ts for a round anchored at it
 
 test("nextRound: waits for every server's key of the epoch the round opens, naming who is missing", () => {
   // 1 s rounds: epochs of 10 rounds, so round 11 opens epoch 1.
-  const onlyTwo = (e: number): ServerEpochKey[] => allAnnounced(e).slice(0, 2);
+  const onlyTwo = (e: number): AnnouncedEpochKey[] => allAnnounced(e).slice(0, 2);
   assert.deepEqual(nextRound({ ...base, live: live(10), openedAtMs: 9_000, epochKeys: onlyTwo }), { open: false, why: "epoch_keys_missing", epoch: 1, missing: [servers[2]!.id] });
   assert.deepEqual(nextRound({ ...base, epochKeys: () => [] }), { open: false, why: "epoch_keys_missing", epoch: 0, missing: servers.map((s) => s.id) });
   const d = nextRound({ ...base, live: live(10), openedAtMs: 9_000 });

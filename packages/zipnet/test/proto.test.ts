@@ -226,10 +226,12 @@ describe("Tx2718 datum", () => {
 });
 
 describe("key-epoch codecs (docs/adr/0006)", () => {
-  test("AnnounceServerKey is exactly tag ‖ server ‖ epoch ‖ key", () => {
-    const bytes = encodeCommand({ type: "announceServerKey", key: { server: "11".repeat(32), epoch: 7, publicKey: new Uint8Array(32).fill(0xaa) } });
-    assert.equal(Buffer.from(bytes).toString("hex"), "01" + "06" + "11".repeat(32) + "0700000000000000" + "aa".repeat(32));
-    assert.throws(() => encodeCommand({ type: "announceServerKey", key: { server: "11".repeat(32), epoch: 7, publicKey: new Uint8Array(31) } }), { code: "ZIPNET_ENCODE_FIELD" });
+  test("AnnounceServerKey is exactly tag ‖ server ‖ epoch ‖ key ‖ signature", () => {
+    const signature = new Uint8Array(64).fill(0x5e);
+    const bytes = encodeCommand({ type: "announceServerKey", key: { server: "11".repeat(32), epoch: 7, publicKey: new Uint8Array(32).fill(0xaa), signature } });
+    assert.equal(Buffer.from(bytes).toString("hex"), "01" + "06" + "11".repeat(32) + "0700000000000000" + "aa".repeat(32) + "5e".repeat(64));
+    assert.throws(() => encodeCommand({ type: "announceServerKey", key: { server: "11".repeat(32), epoch: 7, publicKey: new Uint8Array(31), signature } }), { code: "ZIPNET_ENCODE_FIELD" });
+    assert.throws(() => encodeCommand({ type: "announceServerKey", key: { server: "11".repeat(32), epoch: 7, publicKey: new Uint8Array(32), signature: new Uint8Array(63) } }), { code: "ZIPNET_ENCODE_FIELD" });
   });
 
   test("ChainStateFile: size follows the count; a wrong size or version is a typed error naming the file", () => {

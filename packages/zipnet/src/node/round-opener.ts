@@ -1,7 +1,7 @@
 // What the leader proposes when a round period has passed: pure, so the
 // timing rules are testable without a committee.
 import { epochOfRound } from "../core/epochs.js";
-import type { ClientId, LiveRound, RoundParams, ServerEpochKey, ServerId, ServerInfo, ClientInfo } from "../proto.js";
+import type { AnnouncedEpochKey, ClientId, LiveRound, RoundParams, ServerId, ServerInfo, ClientInfo } from "../proto.js";
 import { lastInSlot, slotForRound, type SlotTiming } from "../window.js";
 
 export interface OpenRoundInput {
@@ -16,7 +16,7 @@ export interface OpenRoundInput {
   /** The server registry (identity keys), sorted by id. */
   readonly servers: readonly ServerInfo[];
   /** Keys announced for an epoch (the machine's serverEpochKeys). */
-  readonly epochKeys: (epoch: number) => readonly ServerEpochKey[];
+  readonly epochKeys: (epoch: number) => readonly AnnouncedEpochKey[];
   /** config.zipnet.servers: rounds wait until that many servers registered. */
   readonly expectedServers: number;
   readonly params: RoundParams;

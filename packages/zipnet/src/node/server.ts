@@ -28,7 +28,7 @@ import { ServerEpochKeys, type EpochReadiness } from "./epoch-keys.js";
 import { zipnetIds, ZIPNET_COLLECTIONS, type ZipnetIds } from "./ids.js";
 import { ReplicatedZipnet, type AppliedCommand } from "./replicated.js";
 import { nextRound } from "./round-opener.js";
-import { serverKeyFromPeerSecret } from "./server-keys.js";
+import { signEpochKey, signingKeyFromPeerSecret } from "../core/epoch-key-signature.js";
 import { encodeVerdict } from "./wire.js";
 
 export interface ZipnetServerOptions {
@@ -79,8 +79,8 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
   const metrics = o.metrics;
   const now = o.nowMs ?? Date.now;
   const memberLabel = { member: o.member ?? "server" };
-  // The identity key names the server (ServerId) and nothing else: pads use the epoch keys.
-  const key = serverKeyFromPeerSecret(o.secret);
+  // The identity key names the server (ServerId) and signs its epoch keys; pads use the epoch keys (docs/adr/0006).
+  const key = signingKeyFromPeerSecret(o.secret);
   const serverId = serverIdOf(key.publicKey);
   const state = new ReplicatedZipnet(ids.collections);
   const epochKeys = await ServerEpochKeys.open({ dataDir: o.dataDir, groupId: ids.groupId, serverId, logger });
@@ -181,7 +181,7 @@ export async function startZipnetServer(o: ZipnetServerOptions): Promise<ZipnetS
     try {
       // Written to disk (fsync) before it can be committed: a crash never leaves an announced key we do not hold.
       const publicKey = await epochKeys.publicKeyFor(epoch);
-      const r = await propose({ type: "announceServerKey", key: { server: serverId, epoch, publicKey } }, 10_000);
+      const r = await propose({ type: "announceServerKey", key: { server: serverId, epoch, publicKey, signature: signEpochKey(key.privateKey, { server: serverId, epoch, publicKey }) } }, 10_000);
       if (r.status === "rejected") logger.warn({ epoch, reason: r.reason, detail: r.detail }, "zipnet: our epoch key announcement was rejected");
       else logger.debug({ epoch }, "zipnet: epoch key announced");
     } catch (err) {
