@@ -64,7 +64,7 @@ export class FrameDecoder {
               fields: { length: v, max: this.maxFrameBytes },
             });
           }
-          this.skip(i + 1);
+          this.discard(i + 1);
           this.need = v;
           return true;
         }
@@ -74,7 +74,8 @@ export class FrameDecoder {
     return false;
   }
 
-  private skip(n: number): void {
+  /** Drops `n` bytes from the head of the buffered chunks (the length prefix just read). */
+  private discard(n: number): void {
     this.buffered -= n;
     while (n > 0) {
       const c = this.chunks[0]!;
