@@ -26,8 +26,12 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
 class Writer {
-  private buf = new Uint8Array(64);
+  private buf: Uint8Array;
   private pos = 0;
+  /** `sizeHint`: bytes expected, so a large payload is copied once, not through doublings. */
+  constructor(sizeHint = 64) {
+    this.buf = new Uint8Array(sizeHint);
+  }
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -62,6 +66,10 @@ class Writer {
   }
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
+  }
+  /** finish() without the trimming copy: a view, for a buffer sized by its hint. */
+  finishView(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
   }
 }
 
@@ -303,10 +311,15 @@ function readSnapshot(r: Reader): Snapshot {
 }
 
 export function encodeSnapshot(s: Snapshot): Uint8Array {
-  const w = new Writer();
+  // Snapshots run to megabytes: size the buffer for the data plus an upper
+  // bound for the header and membership (ids ≤ MAX_NODE_ID_BYTES + a 2-byte
+  // length), and skip the trimming copy.
+  const conf = s.meta.conf;
+  const ids = conf.voters.length + conf.learners.length + (conf.autoPromote?.length ?? 0);
+  const w = new Writer(s.data.length + 64 + ids * (MAX_NODE_ID_BYTES + 2));
   w.u8(CODEC_VERSION);
   writeSnapshot(w, s);
-  return w.finish();
+  return w.finishView();
 }
 
 export function decodeSnapshot(bytes: Uint8Array, opts: { maxBytes?: number } = {}): Snapshot {

@@ -58,8 +58,8 @@ describe("DurableStorage", () => {
     s.bootstrap(conf, new Uint8Array());
     for (let i = 2; i <= 60; i += 2) await s.save(ready([entry(i), entry(i + 1)], { term: 1, vote: "a", commit: i + 1 }));
     const segsBefore = s.walSegments;
-    s.createSnapshot(30, conf, new Uint8Array([30]));
-    s.createSnapshot(50, conf, new Uint8Array([50]));
+    await s.createSnapshot(30, conf, new Uint8Array([30]));
+    await s.createSnapshot(50, conf, new Uint8Array([50]));
     assert.equal(s.firstIndex(), 46);
     assert.ok(s.walSegments < segsBefore, `WAL segments ${segsBefore} -> ${s.walSegments}`);
     s.close();
@@ -67,6 +67,55 @@ describe("DurableStorage", () => {
     assert.equal(r.recovery.snapshotIndex, 50);
     assert.equal(r.firstIndex(), 51);
     assert.deepEqual(r.entries(51, 62), range(51, 61));
+    r.close();
+  });
+
+  test("createSnapshot changes memory at once and writes the file off the event loop", async () => {
+    const dir = tmpDir();
+    const s = openDurableStorage(dir, { wal: { segmentBytes: 300 }, retainEntries: 5, snapshots: { keep: 1 } });
+    s.bootstrap(conf, new Uint8Array());
+    for (let i = 2; i <= 40; i += 2) await s.save(ready([entry(i), entry(i + 1)], { term: 1, vote: "a", commit: i + 1 }));
+    const segsBefore = s.walSegments;
+    const snapFiles = (): string[] => fs.readdirSync(join(dir, "snap")).filter((n) => n.endsWith(".snap"));
+    const filesBefore = snapFiles();
+    const written = s.createSnapshot(30, conf, new Uint8Array([30]));
+    // Synchronously: the core already reads the new snapshot; nothing touched the disk yet.
+    assert.equal(s.snapshot().meta.index, 30);
+    assert.equal(s.firstIndex(), 26);
+    assert.deepEqual(snapFiles(), filesBefore);
+    assert.equal(s.walSegments, segsBefore);
+    // Appends go on while the file is written.
+    await s.save(ready([entry(42)], { term: 1, vote: "a", commit: 42 }));
+    const snap = await written;
+    assert.equal(snap.meta.index, 30);
+    assert.ok(snapFiles().includes(`${(30).toString(16).padStart(16, "0")}-${(1).toString(16).padStart(16, "0")}.snap`));
+    assert.ok(s.walSegments < segsBefore, `WAL segments ${segsBefore} -> ${s.walSegments}`);
+    s.close();
+    const r = openDurableStorage(dir);
+    assert.equal(r.recovery.snapshotIndex, 30);
+    assert.deepEqual(r.entries(31, 43), range(31, 42));
+    r.close();
+  });
+
+  test("a snapshot that cannot be written rejects, compacts no WAL, and a restart recovers every entry", async () => {
+    const dir = tmpDir();
+    const s = openDurableStorage(dir, { wal: { segmentBytes: 300 }, retainEntries: 5, snapshots: { keep: 1 } });
+    s.bootstrap(conf, new Uint8Array());
+    for (let i = 2; i <= 40; i += 2) await s.save(ready([entry(i), entry(i + 1)], { term: 1, vote: "a", commit: i + 1 }));
+    const segsBefore = s.walSegments;
+    // A directory where the temp file must go: open(…, "w") fails as a full or broken disk would.
+    const blocker = join(dir, "snap", `${(30).toString(16).padStart(16, "0")}-${(1).toString(16).padStart(16, "0")}.snap.tmp`);
+    fs.mkdirSync(blocker);
+    await assert.rejects(s.createSnapshot(30, conf, new Uint8Array([30])), (e: NodeJS.ErrnoException) => e.code === "EISDIR");
+    assert.equal(s.walSegments, segsBefore);
+    // The next snapshot is not held up by the failed one.
+    await s.createSnapshot(36, conf, new Uint8Array([36]));
+    assert.ok(s.walSegments < segsBefore);
+    s.close();
+    fs.rmdirSync(blocker);
+    const r = openDurableStorage(dir);
+    assert.equal(r.recovery.snapshotIndex, 36);
+    assert.deepEqual(r.entries(37, 42), range(37, 41));
     r.close();
   });
 

@@ -162,14 +162,14 @@ describe("WAL", () => {
     );
   });
 
-  test("rotates at the segment limit and compaction drops only whole covered segments", () => {
+  test("rotates at the segment limit and compaction drops only whole covered segments", async () => {
     const dir = tmpDir();
     const { wal } = Wal.open(dir, { segmentBytes: 200 });
     for (let i = 1; i <= 30; i++) wal.append([{ type: "entry", entry: entry(i) }, { type: "hardState", hardState: { term: 1, vote: "a", commit: i } }]);
     wal.syncNow();
     const before = wal.segmentCount;
     assert.ok(before > 3, `expected several segments, got ${before}`);
-    const removed = wal.compact(15);
+    const removed = await wal.compact(15);
     assert.ok(removed >= 1);
     wal.close();
     const r = Wal.verify(dir, { snapshot: { index: 15, term: 1 } });
@@ -180,6 +180,23 @@ describe("WAL", () => {
     assert.throws(() => Wal.verify(dir), (e: RaftStorageError) => e.code === "RAFT_WAL_GAP");
   });
 
+
+  test("compaction runs while a sync is in flight and leaves the active segment alone", async () => {
+    const dir = tmpDir();
+    const { wal } = Wal.open(dir, { segmentBytes: 200 });
+    for (let i = 1; i <= 20; i++) wal.append([{ type: "entry", entry: entry(i) }]);
+    const before = wal.segmentCount;
+    const syncing = wal.sync();
+    const removed = await wal.compact(10);
+    await syncing;
+    assert.ok(removed >= 1 && wal.segmentCount === before - removed, `removed ${removed} of ${before}`);
+    for (let i = 21; i <= 25; i++) wal.append([{ type: "entry", entry: entry(i) }]);
+    await wal.sync();
+    wal.close();
+    const r = Wal.verify(dir, { snapshot: { index: 10, term: 1 } });
+    assert.deepEqual(r.entries, entries(11, 25));
+    await assert.rejects(wal.compact(30), (e: RaftStorageError) => e.code === "RAFT_WAL_CLOSED");
+  });
   test("a missing middle segment is a gap error naming the entries", () => {
     const dir = tmpDir();
     writeWal(dir, entries(1, 30).map((e) => ({ type: "entry" as const, entry: e })), { segmentBytes: 100 });

@@ -16,7 +16,8 @@ export interface RaftNodeStorage extends LogStorage {
   bootstrap(conf: ConfState, stateMachineSnapshot: Uint8Array): void;
   save(rd: PersistableReady): Promise<void>;
   setConfState(conf: ConfState): void;
-  createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot;
+  /** Takes the snapshot in memory at once; resolves when it is durable and the log compacted. */
+  createSnapshot(index: number, conf: ConfState, data: Uint8Array): Promise<Snapshot>;
   close(): void;
 }
 

@@ -38,6 +38,8 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   private readonly log: RaftLogger;
   private readonly dedupe: DedupeTable;
   private readonly snapshotEvery: number;
+  /** The snapshot being written, if any: one at a time. */
+  private snapshotWrite: Promise<void> | null = null;
   private readonly defaultTimeoutMs: number;
   private readonly waiters = new Waiters();
 
@@ -179,6 +181,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     this.unsubscribe();
     this.notices.clear();
     await this.processing;
+    await this.snapshotWrite;
     this.failAll(stopped(this.id, "operation"));
     this.storage.close();
   }
@@ -413,13 +416,24 @@ class RaftNodeImpl<R> implements RaftNode<R> {
 
   private maybeSnapshot(): void {
     if (this.snapshotEvery === 0 || this.applied - this.lastSnapshotIndex < this.snapshotEvery) return;
-    if (this.applied <= this.storage.snapshot().meta.index) return;
+    if (this.applied <= this.storage.snapshot().meta.index || this.snapshotWrite) return;
     const t0 = performance.now();
+    const index = this.applied;
+    // The state is captured here, on the loop; the file is written while the loop goes on.
     const data = encodeSnapshotData(this.dedupe.entries, this.sm.snapshot());
-    this.storage.createSnapshot(this.applied, this.raw.status().conf, data);
-    this.lastSnapshotIndex = this.applied;
-    this.metrics.snapshotTaken?.((performance.now() - t0) / 1000);
-    this.log.debug({ id: this.id, index: this.applied }, "snapshot taken");
+    this.lastSnapshotIndex = index;
+    this.snapshotWrite = this.storage.createSnapshot(index, this.raw.status().conf, data).then(
+      () => {
+        this.metrics.snapshotTaken?.((performance.now() - t0) / 1000);
+        this.log.debug({ id: this.id, index, ms: Math.round(performance.now() - t0) }, "snapshot taken");
+      },
+      (err: unknown) => {
+        // Nothing is lost: the WAL keeps every entry until a snapshot is durable. Try again after the next interval.
+        this.log.error({ id: this.id, index, err }, `snapshot could not be written; the WAL keeps every entry, next attempt after ${this.snapshotEvery} more`);
+      },
+    ).finally(() => {
+      this.snapshotWrite = null;
+    });
   }
 
   private failAll(err: RaftDriverError): void {

@@ -36,6 +36,9 @@ export interface DurableRecovery {
 export type PersistableReady = Pick<Ready, "snapshot" | "entries" | "hardState" | "mustSync">;
 
 export class DurableStorage implements LogStorage {
+  private snapshotWrites: Promise<void> = Promise.resolve();
+  private closed = false;
+
   private constructor(
     readonly dir: string,
     readonly memory: MemoryStorage,
@@ -124,27 +127,40 @@ export class DurableStorage implements LogStorage {
   }
 
   /**
-   * Takes a snapshot at `index` (<= applied) and compacts: memory keeps
-   * `retainEntries` below it, the WAL drops segments covered by the oldest
-   * snapshot still on disk (so a damaged newest snapshot can fall back).
-   * Must not run while save() is pending.
+   * Takes a snapshot at `index` (<= applied) and compacts. Memory changes at
+   * once (the core reads the new snapshot, and keeps `retainEntries` below
+   * it); the file is written on the thread pool, and only once it is durable
+   * does the WAL drop the segments covered by the oldest snapshot still on
+   * disk, so a crash before then recovers from the previous snapshot and the
+   * whole WAL. Resolves when both are done; writes run one at a time. Must
+   * not be called while save() is pending (the memory part).
    */
-  createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot {
+  createSnapshot(index: number, conf: ConfState, data: Uint8Array): Promise<Snapshot> {
     const snap = this.memory.createSnapshot(index, conf, data);
-    this.store.save(snap);
     const keepFrom = index - this.retainEntries;
     if (keepFrom >= this.memory.firstIndex()) this.memory.compact(keepFrom);
-    const oldest = this.store.list().at(-1);
-    const oldestIndex = oldest ? parseInt(oldest.slice(0, 16), 16) : 0;
-    this.wal.compact(oldestIndex);
-    return snap;
+    const write = this.snapshotWrites.then(async () => {
+      await this.store.saveAsync(snap);
+      if (this.closed) return;
+      const oldest = this.store.list().at(-1);
+      await this.wal.compact(oldest ? parseInt(oldest.slice(0, 16), 16) : 0);
+      return snap;
+    });
+    // The next write waits for this one, failed or not.
+    this.snapshotWrites = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    return write.then(() => snap);
   }
 
   get walSegments(): number {
     return this.wal.segmentCount;
   }
 
+  /** Closes the WAL. A snapshot write still in flight completes without compacting it. */
   close(): void {
+    this.closed = true;
     this.wal.close();
   }
 

@@ -5,13 +5,14 @@
 // behind it.
 
 import fs from "node:fs";
+import fsp from "node:fs/promises";
 import { join } from "node:path";
 import type { Entry, HardState } from "../types.js";
 import { invalidOption, RaftStorageError } from "./errors.js";
 import { encodeRecord, type WalRecord } from "./wal-record.js";
 import { scanSegment, type TornTail } from "./wal-scan.js";
 import { Replay } from "./wal-replay.js";
-import { fsyncDir } from "./fs-util.js";
+import { fsyncDir, fsyncDirAsync } from "./fs-util.js";
 
 export interface WalOptions {
   /** Rotate to a new segment once the active one reaches this size. Default 64 MiB. */
@@ -232,17 +233,21 @@ export class Wal {
     fs.fdatasyncSync(this.fd);
   }
 
-  /** Deletes the oldest segments whose entries are all covered by a durable snapshot at `snapshotIndex`; never the active one. */
-  compact(snapshotIndex: number): number {
-    this.assertWritable("compact");
-    let removed = 0;
-    while (this.segments.length > 1 && this.segments[0]!.maxIndex <= snapshotIndex) {
-      fs.rmSync(join(this.dir, this.segments[0]!.name));
-      this.segments.shift();
-      removed++;
-    }
-    if (removed) fsyncDir(this.dir);
-    return removed;
+  /**
+   * Deletes the oldest segments whose entries are all covered by a durable
+   * snapshot at `snapshotIndex`; never the active one. They leave the list at
+   * once and are unlinked (oldest first) on the thread pool, so this may run
+   * while a sync() is in flight: it never touches the active segment's fd. A
+   * crash midway leaves a contiguous run of old segments that recovery
+   * replays below the snapshot, as before the compaction.
+   */
+  async compact(snapshotIndex: number): Promise<number> {
+    if (this.closed) throw new RaftStorageError("RAFT_WAL_CLOSED", "WAL compact() after close()", { dir: this.dir, op: "compact" });
+    const gone: string[] = [];
+    while (this.segments.length > 1 && this.segments[0]!.maxIndex <= snapshotIndex) gone.push(this.segments.shift()!.name);
+    for (const name of gone) await fsp.rm(join(this.dir, name));
+    if (gone.length) await fsyncDirAsync(this.dir);
+    return gone.length;
   }
 
   get segmentCount(): number {

@@ -1,0 +1,113 @@
+// The driver takes a snapshot on its loop (the state machine's bytes at the
+// applied index) but the file is written while the loop goes on: a write of
+// a few megabytes takes tens of milliseconds to fsync, and on the loop it
+// stalled every write. A gate in front of one member's real DurableStorage
+// holds createSnapshot open, so the test sees the state in between.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { LocalNetwork } from "../src/driver/local-transport.js";
+import { startRaftNode } from "../src/driver/raft-node.js";
+import type { RaftNode } from "../src/driver/api.js";
+import type { RaftLogger } from "../src/driver/logger.js";
+import { openDurableStorage, type DurableStorage } from "../src/storage/durable-storage.js";
+import type { ConfState, Snapshot } from "../src/types.js";
+import { ListMachine, seededRandom, text } from "./fixtures/cluster.js";
+import { DelegatingStorage } from "./fixtures/delegating-storage.js";
+
+/** While `holding`, createSnapshot waits for release(), then succeeds, or fails if `failNext` was set when it began. */
+class SnapshotGate extends DelegatingStorage {
+  holding = false;
+  failNext = false;
+  calls: number[] = [];
+  private pending: (() => void)[] = [];
+  override createSnapshot = (index: number, conf: ConfState, data: Uint8Array): Promise<Snapshot> => {
+    this.calls.push(index);
+    if (!this.holding) return this.inner.createSnapshot(index, conf, data);
+    const fail = this.failNext;
+    this.failNext = false;
+    return new Promise<Snapshot>((resolve, reject) => {
+      this.pending.push(() => (fail ? reject(new Error("ENOSPC: no space left on device (test)")) : resolve(this.inner.createSnapshot(index, conf, data))));
+    });
+  };
+  get held(): number {
+    return this.pending.length;
+  }
+  release(): void {
+    for (const run of this.pending.splice(0)) run();
+  }
+}
+
+/** Yields macrotasks until `cond` holds. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    if (i > 100_000) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe("raft driver: snapshots are written off the loop", () => {
+  test("writes commit while a snapshot is being written; one write at a time; a failed write is logged and retried; stop() waits for it", { timeout: 30_000 }, async () => {
+    const ids = ["n1", "n2", "n3"];
+    const root = fs.mkdtempSync(join(os.tmpdir(), "raft-snapwrite-"));
+    const net = new LocalNetwork();
+    const gates = new Map<string, SnapshotGate>();
+    const nodes = new Map<string, RaftNode<number>>();
+    const errors: string[] = [];
+    const logger: RaftLogger = { debug() {}, info() {}, warn() {}, error: (_obj, msg) => errors.push(msg) };
+    try {
+      for (const [i, id] of ids.entries()) {
+        const gate = new SnapshotGate(openDurableStorage(join(root, id)));
+        gates.set(id, gate);
+        nodes.set(id, startRaftNode({ id, peers: ids, storage: gate, stateMachine: new ListMachine(), transport: net.transport(id), tickMs: 10, electionTick: 20, heartbeatTick: 2, random: seededRandom(i + 1), snapshotEvery: 5, logger }));
+      }
+      const leaderId = (await nodes.get("n1")!.when({ leader: true })).leader!;
+      const leader = nodes.get(leaderId)!;
+      const gate = gates.get(leaderId)!;
+      gate.holding = true;
+      await leader.when({ role: "leader" });
+      for (let i = 0; i < 5; i++) await leader.propose(text(`a${i}`));
+      await until(() => gate.held === 1, "the leader started a snapshot");
+      const first = gate.calls.at(-1)!;
+      const callsBefore = gate.calls.length;
+      // Twenty more entries (four intervals) commit and apply while that write is held.
+      for (let i = 0; i < 20; i++) await leader.propose(text(`b${i}`));
+      assert.ok(leader.status().applied >= first + 20);
+      assert.equal(gate.calls.length, callsBefore, "a second snapshot started while one was being written");
+
+      // The write completes; the next one (due already) starts at the next apply, and fails.
+      gate.release();
+      gate.failNext = true;
+      await leader.propose(text("c"));
+      await until(() => gate.held === 1, "the next snapshot");
+      const failing = gate.calls.at(-1)!;
+      assert.ok(failing > first);
+      assert.ok(gate.inner.snapshot().meta.index === first, "the first write completed");
+      gate.release();
+      await until(() => errors.some((m) => m.startsWith("snapshot could not be written")), "the failure was logged");
+      // The loop goes on, and the next interval tries again.
+      for (let i = 0; i < 5; i++) await leader.propose(text(`d${i}`));
+      await until(() => gate.held === 1, "a snapshot after the failed one");
+      const retried = gate.calls.at(-1)!;
+      assert.ok(retried >= failing + 5);
+
+      // stop() does not close storage under a write in flight.
+      let stopped = false;
+      const stopping = leader.stop().then(() => (stopped = true));
+      for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+      assert.equal(stopped, false, "stop() returned with a snapshot write in flight");
+      gate.release();
+      await stopping;
+      assert.equal(gate.inner.snapshot().meta.index, retried);
+    } finally {
+      for (const g of gates.values()) {
+        g.holding = false;
+        g.release();
+      }
+      for (const n of nodes.values()) await n.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
