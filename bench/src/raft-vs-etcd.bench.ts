@@ -10,10 +10,19 @@
 // (packages/net/test/fixtures/bench-member.ts), which calls
 // committee.propose(). So each write pays one client→leader HTTP hop, JSON
 // decoding, replication to a majority with fsyncs, apply, and the reply.
-// Concurrency 1, 16, 64, each measured BENCH_ROUNDS times (default 3),
-// interleaved (etcd c, ours c, etcd c, …) so slow drift in machine load hits
-// both sides alike; the verdict uses the pooled writes and latencies.
+// Measurement: after both clusters are up, each takes BENCH_PRIME_MS (10 s)
+// of untimed writes at c=16: a fresh Node process runs its first thousands
+// of writes in V8's lower tiers and grows its heap (CPU per write ~1.6× the
+// steady state), which a long-running daemon does not; etcd (Go) gets the
+// same. Then each concurrency (1, 16, 64) is measured in BENCH_SLICES (10)
+// pairs of slices of BENCH_SLICE_MS (2.5 s, after 0.5 s of untimed warm-up),
+// etcd and ours alternating, and which side goes first swapping every pair:
+// this VM's disk and CPU drift over minutes (fsync p99 1.5–8 ms, ±30 % in
+// throughput), so short alternating slices put both sides under the same
+// conditions, and neither always runs in the other's writeback. The verdict
+// uses the pooled writes and latencies of all slices.
 import { fork, type ChildProcess } from "node:child_process";
+import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,23 +34,24 @@ import { HttpJsonClient } from "./etcd/http-client.js";
 import { writeFileSync } from "node:fs";
 import { hopTrace, mergeLoads, runPutLoad, VALUE_BYTES, type LoadResult } from "./etcd/load.js";
 import { cpuBetween, cpuSecondsOf, type CpuSeconds } from "./etcd/process-cpu.js";
-import { describeFsync, etcdFsyncBuckets, fsyncBetween, type FsyncFigure } from "./etcd/fsync-metrics.js";
+import { addBucketDelta, describeFsync, etcdFsyncBuckets, fsyncBetween, fsyncOfSamples, type Buckets, type FsyncFigure } from "./etcd/fsync-metrics.js";
 
 const NET_DIR = fileURLToPath(new URL("../../packages/net/", import.meta.url));
 const MEMBER_SCRIPT = join(NET_DIR, "test/fixtures/bench-member.ts");
 const CONCURRENCY = (process.env["BENCH_CONCURRENCY"] ?? "1,16,64").split(",").map(Number);
-const WARMUP_MS = Number(process.env["BENCH_WARMUP_MS"] ?? 1500);
-const DURATION_MS = Number(process.env["BENCH_DURATION_MS"] ?? 8000);
-// BENCH_ROUNDS=n measures each concurrency n times, alternating etcd and ours,
-// and reports on the pooled writes and latencies: this machine's run-to-run
-// swings (±30 %) hit both sides alike, and one unlucky point decides less.
-const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 3);
+const PRIME_MS = Number(process.env["BENCH_PRIME_MS"] ?? 10_000);
+const SLICES = Number(process.env["BENCH_SLICES"] ?? 10);
+const SLICE_MS = Number(process.env["BENCH_SLICE_MS"] ?? 2500);
+const SLICE_WARMUP_MS = Number(process.env["BENCH_SLICE_WARMUP_MS"] ?? 500);
+if (![PRIME_MS, SLICES, SLICE_MS, SLICE_WARMUP_MS].every((n) => Number.isInteger(n) && n >= 0) || SLICES < 1 || SLICE_MS < 1) {
+  throw new Error("BENCH_PRIME_MS, BENCH_SLICE_WARMUP_MS must be integers ≥ 0 and BENCH_SLICES, BENCH_SLICE_MS integers ≥ 1");
+}
 
 interface OurCluster {
   readonly pids: readonly number[];
   leaderUrl(): Promise<string>;
-  /** WAL fsync latency on the given member since the previous call. */
-  fsync(url: string): Promise<FsyncFigure>;
+  /** WAL fsync latencies (ms) on the given member since the previous call. */
+  fsync(url: string): Promise<FsyncFigure & { samplesMs: number[] }>;
   stop(): Promise<void>;
 }
 
@@ -102,7 +112,7 @@ async function startOurCluster(size = 3): Promise<OurCluster> {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    fsync: (url) => probe.get<FsyncFigure>(`${url}/fsync`),
+    fsync: (url) => probe.get<FsyncFigure & { samplesMs: number[] }>(`${url}/fsync`),
     async stop() {
       probe.close();
       await stop();
@@ -116,64 +126,104 @@ function describe(r: LoadResult): string {
   return `${r.writes} writes in ${r.seconds.toFixed(1)} s, p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms${r.errors ? `, ${r.errors} errors (${r.firstError})` : ""}`;
 }
 
+/** One side's slices of one concurrency, pooled. */
+interface Side {
+  load: LoadResult | null;
+  cpu: CpuSeconds;
+  slicesP99: number[];
+}
+const newSide = (): Side => ({ load: null, cpu: { user: 0, system: 0 }, slicesP99: [] });
+function addSlice(side: Side, r: LoadResult, cpu: CpuSeconds): void {
+  side.load = side.load ? mergeLoads(side.load, r) : r;
+  side.cpu = { user: side.cpu.user + cpu.user, system: side.cpu.system + cpu.system };
+  side.slicesP99.push(percentile(r.latenciesMs, 99));
+}
+/** CPU of the three members over warm-up and measurement, per write sent in that time. */
+function cpuPerWrite(side: Side): string {
+  const all = side.load!.writes + side.load!.warmupWrites;
+  const per = (s: number): string => ((s * 1000) / all).toFixed(2);
+  return `CPU/write ${per(side.cpu.user + side.cpu.system)} ms (user ${per(side.cpu.user)}, system ${per(side.cpu.system)}; 3 members)`;
+}
+
 let etcd: EtcdCluster | null = null;
 let ours: OurCluster | null = null;
 try {
   const t0 = Date.now();
   [etcd, ours] = await Promise.all([startEtcdCluster(3), startOurCluster(3)]);
   const [etcdLeader, ourLeader] = await Promise.all([etcd.leaderUrl(), ours.leaderUrl()]);
-  console.log(`clusters up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${VALUE_BYTES}-byte values, warm-up ${WARMUP_MS} ms, ${DURATION_MS} ms per point`);
+  const etcdPids = etcd.members.map((m) => m.process.pid!);
+  console.log(
+    `clusters up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${VALUE_BYTES}-byte values; per concurrency ${SLICES} alternating pairs of ${SLICE_MS} ms slices (+${SLICE_WARMUP_MS} ms untimed warm-up each)`,
+  );
+  if (PRIME_MS > 0) {
+    for (const [name, url] of [["etcd", etcdLeader], ["ours", ourLeader]] as const) {
+      const r = await runPutLoad(url, 16, { warmupMs: 0, durationMs: PRIME_MS });
+      console.log(`  priming ${name}: ${r.writes} untimed writes at c=16 in ${(PRIME_MS / 1000).toFixed(1)} s${r.errors ? `, ${r.errors} errors (${r.firstError})` : ""}`);
+    }
+  }
   let allMet = true;
   for (const c of CONCURRENCY) {
-    let e: LoadResult | null = null;
-    let o: LoadResult | null = null;
-    for (let round = 1; round <= ROUNDS; round++) {
-      const tag = ROUNDS > 1 ? ` round ${round}/${ROUNDS}` : "";
-      // The fsync figures cover warm-up and measurement alike (same load).
-      const etcdPids = etcd.members.map((m) => m.process.pid!);
+    const e = newSide();
+    const o = newSide();
+    const etcdFsync: Buckets = new Map();
+    const ourFsync: number[] = [];
+    let ourIdleCpu = 0;
+    let etcdSeconds = 0;
+    hopTrace?.splice(0);
+    const measureEtcd = async (): Promise<void> => {
       const b0 = await etcdFsyncBuckets(etcdLeader);
-      const ec0 = cpuSecondsOf(etcdPids);
-      const idle0 = cpuSecondsOf(ours.pids);
-      const e1 = await runPutLoad(etcdLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
-      const etcdCpu = cpuBetween(ec0, cpuSecondsOf(etcdPids));
+      const c0 = cpuSecondsOf(etcdPids);
+      const idle0 = cpuSecondsOf(ours!.pids);
+      const traced = hopTrace?.length ?? 0;
+      const t = performance.now();
+      const r = await runPutLoad(etcdLeader, c, { warmupMs: SLICE_WARMUP_MS, durationMs: SLICE_MS });
+      etcdSeconds += (performance.now() - t) / 1000;
+      hopTrace?.splice(traced);
+      addSlice(e, r, cpuBetween(c0, cpuSecondsOf(etcdPids)));
       // Our members sit idle (heartbeats only) while etcd is measured.
-      const ourIdle = cpuBetween(idle0, cpuSecondsOf(ours.pids));
-      const etcdFsync = fsyncBetween(b0, await etcdFsyncBuckets(etcdLeader));
-      await ours.fsync(ourLeader);
-      hopTrace?.splice(0);
-      const oc0 = cpuSecondsOf(ours.pids);
-      const o1 = await runPutLoad(ourLeader, c, { warmupMs: WARMUP_MS, durationMs: DURATION_MS });
-      const ourCpu = cpuBetween(oc0, cpuSecondsOf(ours.pids));
-      const ourFsync = await ours.fsync(ourLeader);
-      if (hopTrace) writeFileSync(`${process.env["RAFT_HOP_TRACE_DIR"] ?? "/tmp"}/raft-hops-client-c${c}.log`, hopTrace.join("\n"));
-      // CPU covers warm-up and measurement: divide by every write sent in that time.
-      const cpuPerWrite = (cpu: CpuSeconds, r: LoadResult): string => {
-        const perWrite = (s: number): string => ((s * 1000) / (r.writes * (1 + WARMUP_MS / DURATION_MS))).toFixed(2);
-        return `CPU/write ${perWrite(cpu.user + cpu.system)} ms (user ${perWrite(cpu.user)}, system ${perWrite(cpu.system)}; 3 members)`;
-      };
-      console.log(`  etcd c=${c}${tag}: ${describe(e1)}; leader WAL ${describeFsync(etcdFsync, true)}; ${cpuPerWrite(etcdCpu, e1)}`);
-      console.log(`  ours idle while etcd ran: ${(((ourIdle.user + ourIdle.system) * 1000) / ((WARMUP_MS + DURATION_MS) / 1000)).toFixed(0)} ms CPU per second (3 members)`);
-      console.log(`  ours c=${c}${tag}: ${describe(o1)}; leader WAL ${describeFsync(ourFsync, false)}; ${cpuPerWrite(ourCpu, o1)}`);
-      e = e ? mergeLoads(e, e1) : e1;
-      o = o ? mergeLoads(o, o1) : o1;
+      const idle = cpuBetween(idle0, cpuSecondsOf(ours!.pids));
+      ourIdleCpu += idle.user + idle.system;
+      addBucketDelta(etcdFsync, b0, await etcdFsyncBuckets(etcdLeader));
+    };
+    const measureOurs = async (): Promise<void> => {
+      await ours!.fsync(ourLeader);
+      const c0 = cpuSecondsOf(ours!.pids);
+      const r = await runPutLoad(ourLeader, c, { warmupMs: SLICE_WARMUP_MS, durationMs: SLICE_MS });
+      addSlice(o, r, cpuBetween(c0, cpuSecondsOf(ours!.pids)));
+      ourFsync.push(...(await ours!.fsync(ourLeader)).samplesMs);
+    };
+    for (let slice = 0; slice < SLICES; slice++) {
+      if (slice % 2 === 0) {
+        await measureEtcd();
+        await measureOurs();
+      } else {
+        await measureOurs();
+        await measureEtcd();
+      }
     }
-    if (!e || !o) throw new Error("BENCH_ROUNDS must be at least 1");
-    if (ROUNDS > 1) console.log(`  pooled over ${ROUNDS} rounds: etcd ${describe(e)}; ours ${describe(o)}`);
+    if (hopTrace) writeFileSync(`${process.env["RAFT_HOP_TRACE_DIR"] ?? "/tmp"}/raft-hops-client-c${c}.log`, hopTrace.join("\n"));
+    const el = e.load!;
+    const ol = o.load!;
+    const lowerP99 = o.slicesP99.filter((p, i) => p <= e.slicesP99[i]!).length;
+    console.log(`  c=${c}, p99 per slice pair (ours/etcd ms): ${o.slicesP99.map((p, i) => `${p.toFixed(1)}/${e.slicesP99[i]!.toFixed(1)}`).join(" ")}; ours lower in ${lowerP99} of ${SLICES}`);
+    console.log(`  etcd c=${c}: ${describe(el)}; leader WAL ${describeFsync(fsyncBetween(new Map(), etcdFsync), true)}; ${cpuPerWrite(e)}`);
+    console.log(`  ours c=${c}: ${describe(ol)}; leader WAL ${describeFsync(fsyncOfSamples(ourFsync), false)}; ${cpuPerWrite(o)}`);
+    console.log(`  ours idle while etcd ran: ${((ourIdleCpu * 1000) / etcdSeconds).toFixed(0)} ms CPU per second (3 members)`);
     const tput = report({
       name: `committee put, 3 members, c=${c}`,
-      value: o.writesPerSecond,
+      value: ol.writesPerSecond,
       unit: "writes/s",
-      anchor: { name: "etcd 3.4", value: e.writesPerSecond },
+      anchor: { name: "etcd 3.4", value: el.writesPerSecond },
     });
     const p99 = report({
       name: `committee put p99, c=${c}`,
-      value: percentile(o.latenciesMs, 99),
+      value: percentile(ol.latenciesMs, 99),
       unit: "ms",
-      anchor: { name: "etcd 3.4", value: percentile(e.latenciesMs, 99) },
+      anchor: { name: "etcd 3.4", value: percentile(el.latenciesMs, 99) },
       lowerIsBetter: true,
-      detail: `p50 ${percentile(o.latenciesMs, 50).toFixed(2)} vs ${percentile(e.latenciesMs, 50).toFixed(2)} ms`,
+      detail: `p50 ${percentile(ol.latenciesMs, 50).toFixed(2)} vs ${percentile(el.latenciesMs, 50).toFixed(2)} ms`,
     });
-    if (tput < 1 || p99 < 1 || o.errors > 0) allMet = false;
+    if (tput < 1 || p99 < 1 || ol.errors > 0) allMet = false;
   }
   console.log(allMet ? "target met: throughput ≥ etcd and p99 ≤ etcd at every concurrency" : "target NOT met at every concurrency (see ratios above)");
 } finally {

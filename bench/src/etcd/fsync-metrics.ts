@@ -10,7 +10,7 @@ export interface FsyncFigure {
   readonly p99: number | null;
 }
 
-type Buckets = Map<number, number>;
+export type Buckets = Map<number, number>;
 
 function getText(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -32,6 +32,18 @@ export async function etcdFsyncBuckets(clientUrl: string): Promise<Buckets> {
     out.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
   }
   return out;
+}
+
+/** Adds the fsyncs between two cumulative snapshots to `into` (a running delta). */
+export function addBucketDelta(into: Buckets, before: Buckets, after: Buckets): void {
+  for (const [le, n] of after) into.set(le, (into.get(le) ?? 0) + n - (before.get(le) ?? 0));
+}
+
+/** p50/p99 (ms) of raw samples, the same rank rule as the bucketed figures. */
+export function fsyncOfSamples(samplesMs: readonly number[]): FsyncFigure {
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  const at = (p: number): number | null => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : null);
+  return { count: sorted.length, p50: at(50), p99: at(99) };
 }
 
 /** Percentiles (ms) of the fsyncs between two cumulative bucket snapshots. */

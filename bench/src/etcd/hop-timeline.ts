@@ -28,7 +28,15 @@ function readEvents(file: string): Ev[] {
     });
 }
 
-const members = [0, 1, 2].map((i) => readEvents(join(dir, `raft-hops-${i}.log`)));
+const traces = [0, 1, 2].map((i) => readEvents(join(dir, `raft-hops-${i}.log`)));
+// GC pauses are stamped at their start and logged when reported: keep them apart, in start order.
+const members = traces.map((evs) => evs.filter((e) => e.kind !== "gc"));
+const gcs = traces.map((evs) =>
+  evs
+    .filter((e) => e.kind === "gc")
+    .map((e) => ({ start: e.t, end: e.t + Number(e.detail) }))
+    .sort((a, b) => a.start - b.start),
+);
 const puts = readFileSync(join(dir, "raft-hops-client-c1.log"), "utf8")
   .split("\n")
   .filter(Boolean)
@@ -94,21 +102,50 @@ for (const [name, f] of hops) {
   console.log(`| ${name} | ${q(xs, 0.5).toFixed(2)} | ${q(xs, 0.9).toFixed(2)} | ${mean(slowest.map(f)).toFixed(2)} |`);
 }
 
+/** A follower's appends with entries: inbox, Ready and saved times, in order. */
+const followerSaves = new Map<number, { inbox: number; ready: number; saved: number }[]>();
 for (const [i, evs] of members.entries()) {
   if (i === leaderIndex) continue;
-  const inbox: number[] = [];
-  const save: number[] = [];
+  const saves: { inbox: number; ready: number; saved: number }[] = [];
   let cur: { inbox: number; ready?: number } | null = null;
   for (const e of evs) {
     if (e.kind === "drv.inbox" && e.detail.startsWith("append ") && !e.detail.endsWith(" 0")) cur = { inbox: e.t };
     else if (cur && e.kind === "drv.ready" && cur.ready === undefined) cur.ready = e.t;
     else if (cur?.ready !== undefined && e.kind === "drv.saved") {
-      inbox.push(cur.ready - cur.inbox);
-      save.push(e.t - cur.ready);
+      saves.push({ inbox: cur.inbox, ready: cur.ready, saved: e.t });
       cur = null;
     }
   }
-  if (save.length === 0) continue;
+  followerSaves.set(i, saves);
+  if (saves.length === 0) continue;
   const fmt = (xs: number[]): string => `p50 ${q(xs, 0.5).toFixed(2)}, p90 ${q(xs, 0.9).toFixed(2)}, p99 ${q(xs, 0.99).toFixed(2)}`;
-  console.log(`follower ${i} (${save.length} appends): append in inbox → Ready ${fmt(inbox)}; Ready → saved ${fmt(save)}`);
+  console.log(
+    `follower ${i} (${saves.length} appends): append in inbox → Ready ${fmt(saves.map((s) => s.ready - s.inbox))}; Ready → saved ${fmt(saves.map((s) => s.saved - s.ready))}`,
+  );
 }
+
+// What the slowest 1 % of writes had in common, against the rate over all
+// writes: a GC pause overlapping the write on the leader or on a follower,
+// or a slow save (> SLOW_SAVE_MS) on the leader or on the faster follower.
+const SLOW_SAVE_MS = 2;
+const gcOverlap = (member: number, from: number, to: number): boolean => gcs[member]!.some((g) => g.start < to && g.end > from);
+const followerSave = (member: number, p: Put): number | null => {
+  const s = followerSaves.get(member)?.find((x) => x.inbox >= p.ready && x.inbox <= p.recv);
+  return s ? s.saved - s.ready : null;
+};
+const causes: [string, (p: Put) => boolean][] = [
+  ["GC pause on the leader during the write", (p) => gcOverlap(leaderIndex, p.send, p.recv)],
+  ["GC pause on a follower during the write", (p) => [...followerSaves.keys()].some((m) => gcOverlap(m, p.ready, p.recv))],
+  [`leader's save > ${SLOW_SAVE_MS} ms`, (p) => p.saved - p.ready > SLOW_SAVE_MS],
+  [
+    `faster follower's save > ${SLOW_SAVE_MS} ms`,
+    (p) => Math.min(...[...followerSaves.keys()].map((m) => followerSave(m, p) ?? Infinity)) > SLOW_SAVE_MS,
+  ],
+];
+const slowest1 = rows.slice(Math.floor(rows.length * 0.99));
+const share = (xs: Put[], f: (p: Put) => boolean): string => `${((100 * xs.filter(f).length) / xs.length).toFixed(1)} %`;
+const gcTotal = gcs.map((g) => g.reduce((a, x) => a + x.end - x.start, 0).toFixed(0));
+console.log(`\nGC pauses per member: ${gcs.map((g, i) => `${i}: ${g.length} (${gcTotal[i]} ms)`).join(", ")}`);
+console.log(`| in the write's window | slowest 1 % (${slowest1.length}) | all writes |\n|---|---|---|`);
+for (const [name, f] of causes) console.log(`| ${name} | ${share(slowest1, f)} | ${share(rows, f)} |`);
+console.log(`| none of these | ${share(slowest1, (p) => !causes.some(([, f]) => f(p)))} | ${share(rows, (p) => !causes.some(([, f]) => f(p)))} |`);

@@ -8,6 +8,8 @@ import { HttpJsonClient } from "./http-client.js";
 
 export interface LoadResult {
   readonly writes: number;
+  /** Writes sent during the warm-up (not timed), so CPU per write can count them too. */
+  readonly warmupWrites: number;
   readonly seconds: number;
   readonly writesPerSecond: number;
   readonly latenciesMs: number[];
@@ -53,11 +55,11 @@ export async function runPutLoad(url: string, concurrency: number, opts: { warmu
   };
 
   try {
-    await run(opts.warmupMs, false);
+    const w = await run(opts.warmupMs, false);
     const t0 = performance.now();
     const r = await run(opts.durationMs, true);
     const seconds = (performance.now() - t0) / 1000;
-    return { writes: r.n, seconds, writesPerSecond: r.n / seconds, latenciesMs: r.lat, errors: r.errors, firstError: r.firstError };
+    return { writes: r.n, warmupWrites: w.n, seconds, writesPerSecond: r.n / seconds, latenciesMs: r.lat, errors: r.errors, firstError: r.firstError };
   } finally {
     client.close();
   }
@@ -69,6 +71,7 @@ export function mergeLoads(a: LoadResult, b: LoadResult): LoadResult {
   const seconds = a.seconds + b.seconds;
   return {
     writes,
+    warmupWrites: a.warmupWrites + b.warmupWrites,
     seconds,
     writesPerSecond: writes / seconds,
     latenciesMs: a.latenciesMs.concat(b.latenciesMs),
