@@ -235,8 +235,8 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
       while (running) {
         const remaining = deadline - Date.now();
         if (remaining <= 0) break;
-        const st = node.status();
-        if (st.leader === null) {
+        const leader = node.leader();
+        if (leader === null) {
           try {
             await node.when({ leader: true }, { timeoutMs: remaining });
           } catch (err) {
@@ -245,21 +245,21 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
           continue;
         }
         try {
-          if (st.leader === self) {
+          if (leader === self) {
             const r = await node.propose(data, opts.requestId ? { requestId: opts.requestId } : {});
             return { ...r, forwarded: false };
           }
           signal ??= AbortSignal.timeout(Math.max(1, remaining));
-          const r = await forwardProposal(host.libp2p, o.groupId, st.leader, data, opts.requestId ?? null, signal);
+          const r = await forwardProposal(host.libp2p, o.groupId, leader, data, opts.requestId ?? null, signal);
           metrics?.inc(names.forwarded, { result: "ok" });
           return { term: r.term, index: r.index, result: r.result as R, forwarded: true };
         } catch (err) {
           last = err;
           const outcome = err instanceof CommitteeError ? (err.fields.outcome as string) : outcomeOf(err);
           const retry = outcome === "not_applied" || (outcome === "unknown" && opts.requestId !== undefined);
-          if (st.leader !== self) metrics?.inc(names.forwarded, { result: retry ? "retry" : "error" });
+          if (leader !== self) metrics?.inc(names.forwarded, { result: retry ? "retry" : "error" });
           if (!retry) throw err;
-          logger.debug({ leader: st.leader, err: describeError(err) }, "committee: proposal retried");
+          logger.debug({ leader, err: describeError(err) }, "committee: proposal retried");
           // Leadership is moving: give the election a moment, growing while it lasts.
           await sleep(Math.min(backoff, Math.max(0, deadline - Date.now()))).catch(() => {});
           backoff = Math.min(backoff * 2, 500);

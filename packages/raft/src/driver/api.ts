@@ -71,6 +71,8 @@ export interface RaftNode<R> {
   read(opts?: TimeoutOptions): Promise<{ index: number }>;
   when(cond: WhenCondition, opts?: TimeoutOptions): Promise<RaftStatus>;
   status(): RaftStatus;
+  /** The leader this member knows of (status().leader without building the whole status: callers ask on every proposal). */
+  leader(): NodeId | null;
   /** Starts an election here now (operator action); rejects if this member cannot campaign. */
   campaign(): Promise<void>;
   transferLeadership(to: NodeId, opts?: TimeoutOptions): Promise<RaftStatus>;

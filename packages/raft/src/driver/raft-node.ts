@@ -144,6 +144,10 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     return this.waiters.add(cond, opts.timeoutMs ?? this.defaultTimeoutMs, () => this.status());
   }
 
+  leader(): NodeId | null {
+    return this.raw.leader();
+  }
+
   status(): RaftStatus {
     return { ...this.raw.status(), applied: this.applied };
   }
