@@ -15,7 +15,7 @@ import { startRaftNode } from "../src/driver/raft-node.js";
 import type { RaftNode } from "../src/driver/api.js";
 import { openDurableStorage, type DurableStorage, type PersistableReady } from "../src/storage/durable-storage.js";
 import type { Message, NodeId } from "../src/types.js";
-import { ListMachine, seededRandom, text } from "./fixtures/cluster.js";
+import { ListMachine, seededRandom, text, until } from "./fixtures/cluster.js";
 import { DelegatingStorage } from "./fixtures/delegating-storage.js";
 
 /** Real storage whose save() of normal entries waits while `closed`, as a slow fsync would. */
@@ -75,14 +75,6 @@ async function withGroup(fn: (g: Group) => Promise<void>): Promise<void> {
     net.filter = null;
     for (const n of nodes.values()) await n.stop();
     fs.rmSync(root, { recursive: true, force: true });
-  }
-}
-
-/** Yields macrotasks until `cond` holds (the driver steps inbound messages on setImmediate). */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; !cond(); i++) {
-    if (i > 100_000) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setImmediate(r));
   }
 }
 

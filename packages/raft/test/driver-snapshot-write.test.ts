@@ -14,7 +14,7 @@ import type { RaftNode } from "../src/driver/api.js";
 import type { RaftLogger } from "../src/driver/logger.js";
 import { openDurableStorage, type DurableStorage } from "../src/storage/durable-storage.js";
 import type { ConfState, Snapshot } from "../src/types.js";
-import { ListMachine, seededRandom, text } from "./fixtures/cluster.js";
+import { ListMachine, seededRandom, text, until } from "./fixtures/cluster.js";
 import { DelegatingStorage } from "./fixtures/delegating-storage.js";
 
 /** While `holding`, createSnapshot waits for release(), then succeeds, or fails if `failNext` was set when it began. */
@@ -37,14 +37,6 @@ class SnapshotGate extends DelegatingStorage {
   }
   release(): void {
     for (const run of this.pending.splice(0)) run();
-  }
-}
-
-/** Yields macrotasks until `cond` holds. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; !cond(); i++) {
-    if (i > 100_000) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setImmediate(r));
   }
 }
 

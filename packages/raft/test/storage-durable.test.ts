@@ -70,11 +70,17 @@ describe("DurableStorage", () => {
     r.close();
   });
 
-  test("createSnapshot changes memory at once and writes the file off the event loop", async () => {
-    const dir = tmpDir();
+  /** Entries 2..41 in a WAL of many small segments; one snapshot file kept. */
+  const withEntries = async (dir: string) => {
     const s = openDurableStorage(dir, { wal: { segmentBytes: 300 }, retainEntries: 5, snapshots: { keep: 1 } });
     s.bootstrap(conf, new Uint8Array());
     for (let i = 2; i <= 40; i += 2) await s.save(ready([entry(i), entry(i + 1)], { term: 1, vote: "a", commit: i + 1 }));
+    return s;
+  };
+
+  test("createSnapshot changes memory at once and writes the file off the event loop", async () => {
+    const dir = tmpDir();
+    const s = await withEntries(dir);
     const segsBefore = s.walSegments;
     const snapFiles = (): string[] => fs.readdirSync(join(dir, "snap")).filter((n) => n.endsWith(".snap"));
     const filesBefore = snapFiles();
@@ -99,9 +105,7 @@ describe("DurableStorage", () => {
 
   test("a snapshot that cannot be written rejects, compacts no WAL, and a restart recovers every entry", async () => {
     const dir = tmpDir();
-    const s = openDurableStorage(dir, { wal: { segmentBytes: 300 }, retainEntries: 5, snapshots: { keep: 1 } });
-    s.bootstrap(conf, new Uint8Array());
-    for (let i = 2; i <= 40; i += 2) await s.save(ready([entry(i), entry(i + 1)], { term: 1, vote: "a", commit: i + 1 }));
+    const s = await withEntries(dir);
     const segsBefore = s.walSegments;
     // A directory where the temp file must go: open(…, "w") fails as a full or broken disk would.
     const blocker = join(dir, "snap", `${(30).toString(16).padStart(16, "0")}-${(1).toString(16).padStart(16, "0")}.snap.tmp`);
