@@ -162,6 +162,33 @@ describe("WAL", () => {
     );
   });
 
+  test("record bytes are the documented little-endian layout (the on-disk format must not drift)", () => {
+    const frame = (type: number, payload: number[]): number[] => {
+      const len = [payload.length & 0xff, (payload.length >> 8) & 0xff, 0, 0];
+      const crc = crc32c(new Uint8Array([type, ...payload]), crc32c(new Uint8Array(len)));
+      return [...len, crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24, type, ...payload];
+    };
+    const u64 = (n: number): number[] => [0, 1, 2, 3, 4, 5, 6, 7].map((i) => Math.floor(n / 2 ** (8 * i)) % 256);
+    const ascii = (t: string): number[] => [...t].map((c) => c.charCodeAt(0));
+    const cases: [WalRecord, number[]][] = [
+      [{ type: "segmentHeader", seq: 0x01020304 }, frame(1, [...ascii("BLRAFTWL"), 1, 0, 4, 3, 2, 1])],
+      [{ type: "entry", entry: { index: 7, term: 0x0102030405, kind: "conf", data: new Uint8Array([0xaa, 0xbb]) } }, frame(2, [...u64(0x0102030405), ...u64(7), 2, 0xaa, 0xbb])],
+      [{ type: "hardState", hardState: { term: 2 ** 40 + 3, commit: 9, vote: "né" } }, frame(3, [...u64(2 ** 40 + 3), ...u64(9), 3, 0, ...Buffer.from("né", "utf8")])],
+      [{ type: "hardState", hardState: { term: 1, commit: 0, vote: null } }, frame(3, [...u64(1), ...u64(0), 0xff, 0xff])],
+      [{ type: "snapshotMarker", index: 300, term: 5 }, frame(4, [...u64(300), ...u64(5)])],
+    ];
+    for (const [r, bytes] of cases) assert.deepEqual([...encodeRecord(r)], bytes, r.type);
+    // A batch encoded in one buffer is the concatenation of the records.
+    const dir = tmpDir();
+    const { wal } = Wal.open(dir);
+    const before = fs.statSync(join(dir, fs.readdirSync(dir)[0]!)).size;
+    wal.append(cases.map(([r]) => r).filter((r) => r.type !== "segmentHeader"));
+    wal.syncNow();
+    wal.close();
+    const file = fs.readFileSync(join(dir, fs.readdirSync(dir)[0]!));
+    assert.deepEqual([...file.subarray(before)], cases.filter(([r]) => r.type !== "segmentHeader").flatMap(([, b]) => b));
+  });
+
   test("rotates at the segment limit and compaction drops only whole covered segments", async () => {
     const dir = tmpDir();
     const { wal } = Wal.open(dir, { segmentBytes: 200 });

@@ -9,7 +9,7 @@ import fsp from "node:fs/promises";
 import { join } from "node:path";
 import type { Entry, HardState } from "../types.js";
 import { invalidOption, RaftStorageError } from "./errors.js";
-import { encodeRecord, type WalRecord } from "./wal-record.js";
+import { encodeRecord, encodeRecordInto, payloadLength, RECORD_HEADER_BYTES, type WalRecord } from "./wal-record.js";
 import { scanSegment, type TornTail } from "./wal-scan.js";
 import { Replay } from "./wal-replay.js";
 import { fsyncDir, fsyncDirAsync } from "./fs-util.js";
@@ -192,18 +192,24 @@ export class Wal {
   append(records: readonly WalRecord[]): void {
     this.assertWritable("append");
     if (records.length === 0) return;
-    const frames = records.map((r) => {
-      const f = encodeRecord(r);
-      if (f.length - 9 > this.maxRecordBytes) {
+    let size = 0;
+    for (const r of records) {
+      const bytes = payloadLength(r);
+      if (bytes > this.maxRecordBytes) {
         throw new RaftStorageError(
           "RAFT_WAL_RECORD_TOO_LARGE",
-          `A ${r.type} record of ${f.length - 9} bytes exceeds maxRecordBytes (${this.maxRecordBytes}); raise the option or split the command.`,
-          { type: r.type, bytes: f.length - 9, maxRecordBytes: this.maxRecordBytes },
+          `A ${r.type} record of ${bytes} bytes exceeds maxRecordBytes (${this.maxRecordBytes}); raise the option or split the command.`,
+          { type: r.type, bytes, maxRecordBytes: this.maxRecordBytes },
         );
       }
-      return f;
-    });
-    const batch = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+      size += RECORD_HEADER_BYTES + bytes;
+    }
+    // The whole batch in one pooled buffer: writeSync copies it out before it returns.
+    const raw = Buffer.allocUnsafe(size);
+    let end = 0;
+    for (const r of records) end = encodeRecordInto(r, raw, end);
+    if (end !== size) throw new RaftStorageError("RAFT_WAL_CORRUPT", `WAL encoder wrote ${end} bytes for a batch sized ${size}; nothing was written.`, { dir: this.dir });
+    const batch = raw;
     if (this.size + batch.length > this.segmentBytes && this.size > 0) this.rotate();
     let written = 0;
     while (written < batch.length) written += fs.writeSync(this.fd, batch, written, batch.length - written, this.size + written);
