@@ -55,6 +55,10 @@ class Writer {
   }
   bytes(b: Uint8Array, field: string): void {
     this.uint(b.length, field);
+    this.raw(b);
+  }
+  /** `b` without a length (the caller wrote it). */
+  raw(b: Uint8Array): void {
     this.ensure(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
@@ -296,10 +300,16 @@ export function decodeConfChange(bytes: Uint8Array): ConfChange {
 // ---- Snapshot ----
 
 function writeSnapshot(w: Writer, s: Snapshot): void {
+  writeSnapshotHead(w, s);
+  w.raw(s.data);
+}
+
+/** Everything of a snapshot before its data bytes: meta, then the data's length. */
+function writeSnapshotHead(w: Writer, s: Snapshot): void {
   w.uint(s.meta.index, "snapshot.meta.index");
   w.uint(s.meta.term, "snapshot.meta.term");
   writeConfState(w, s.meta.conf);
-  w.bytes(s.data, "snapshot.data");
+  w.uint(s.data.length, "snapshot.data");
 }
 
 function readSnapshot(r: Reader): Snapshot {
@@ -311,15 +321,16 @@ function readSnapshot(r: Reader): Snapshot {
 }
 
 export function encodeSnapshot(s: Snapshot): Uint8Array {
-  // Snapshots run to megabytes: size the buffer for the data plus an upper
-  // bound for the header and membership (ids ≤ MAX_NODE_ID_BYTES + a 2-byte
-  // length), and skip the trimming copy.
-  const conf = s.meta.conf;
-  const ids = conf.voters.length + conf.learners.length + (conf.autoPromote?.length ?? 0);
-  const w = new Writer(s.data.length + 64 + ids * (MAX_NODE_ID_BYTES + 2));
+  // Snapshots run to megabytes: encode the small head apart, then copy the
+  // data once into an exactly-sized buffer (no doubling, no trimming copy).
+  const w = new Writer();
   w.u8(CODEC_VERSION);
-  writeSnapshot(w, s);
-  return w.finishView();
+  writeSnapshotHead(w, s);
+  const head = w.finishView();
+  const out = new Uint8Array(head.length + s.data.length);
+  out.set(head, 0);
+  out.set(s.data, head.length);
+  return out;
 }
 
 export function decodeSnapshot(bytes: Uint8Array, opts: { maxBytes?: number } = {}): Snapshot {

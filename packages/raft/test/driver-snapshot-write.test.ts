@@ -12,6 +12,7 @@ import { LocalNetwork } from "../src/driver/local-transport.js";
 import { startRaftNode } from "../src/driver/raft-node.js";
 import type { RaftNode } from "../src/driver/api.js";
 import type { RaftLogger } from "../src/driver/logger.js";
+import type { RaftDriverError } from "../src/driver/errors.js";
 import { openDurableStorage, type DurableStorage } from "../src/storage/durable-storage.js";
 import type { ConfState, Snapshot } from "../src/types.js";
 import { ListMachine, seededRandom, text, until } from "./fixtures/cluster.js";
@@ -76,9 +77,11 @@ describe("raft driver: snapshots are written off the loop", () => {
       await until(() => gate.held === 1, "the next snapshot");
       const failing = gate.calls.at(-1)!;
       assert.ok(failing > first);
-      assert.ok(gate.inner.snapshot().meta.index === first, "the first write completed");
+      // The driver started the next write only after the first resolved: its file is on disk.
+      const snapName = (i: number): string => `${i.toString(16).padStart(16, "0")}-`;
+      assert.ok(fs.readdirSync(join(root, leaderId, "snap")).some((n) => n.startsWith(snapName(first)) && n.endsWith(".snap")), "the first snapshot's file is durable");
       gate.release();
-      await until(() => errors.some((m) => m.startsWith("snapshot could not be written")), "the failure was logged");
+      await until(() => errors.some((m) => m.startsWith("snapshot not completed")), "the failure was logged");
       // The loop goes on, and the next interval tries again.
       for (let i = 0; i < 5; i++) await leader.propose(text(`d${i}`));
       await until(() => gate.held === 1, "a snapshot after the failed one");
@@ -99,6 +102,61 @@ describe("raft driver: snapshots are written off the loop", () => {
         g.release();
       }
       for (const n of nodes.values()) await n.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("raft driver: snapshot failures", () => {
+  /** One member (a group of one commits alone), snapshot every 3 entries. */
+  async function single(root: string, opts: { maxBytes?: number; snapshotTaken?: () => void; logger?: RaftLogger }): Promise<RaftNode<number>> {
+    const net = new LocalNetwork();
+    const storage = openDurableStorage(root, opts.maxBytes ? { snapshots: { maxBytes: opts.maxBytes } } : {});
+    const node = startRaftNode({ id: "solo", peers: ["solo"], storage, stateMachine: new ListMachine(), transport: net.transport("solo"), tickMs: 10, electionTick: 10, heartbeatTick: 2, random: seededRandom(7), snapshotEvery: 3, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.snapshotTaken ? { metrics: { snapshotTaken: opts.snapshotTaken } } : {}) });
+    await node.when({ role: "leader" });
+    return node;
+  }
+
+  test("a snapshot larger than maxBytes halts the member (a configuration error), as before the write moved off the loop", { timeout: 30_000 }, async () => {
+    const root = fs.mkdtempSync(join(os.tmpdir(), "raft-snaptoolarge-"));
+    try {
+      const halted: string[] = [];
+      const logger: RaftLogger = { debug() {}, info() {}, warn() {}, error: (obj, msg) => msg === "raft node halted" && halted.push(String(obj["err"])) };
+      const node = await single(root, { maxBytes: 64, logger });
+      // ListMachine's snapshot is the JSON of every item: past 64 bytes after three long ones.
+      // (the halt fails whatever is still pending, so these may settle either way)
+      for (let i = 0; i < 3; i++) await node.propose(text(`a fairly long command number ${i}`)).catch(() => {});
+      await until(() => halted.length > 0, "the member halted");
+      assert.match(halted[0]!, /RAFT_SNAPSHOT_TOO_LARGE|maxBytes 64/);
+      await assert.rejects(node.propose(text("after")), (e: RaftDriverError) => e.code === "RAFT_STOPPED");
+      await node.stop();
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("a throwing metrics sink does not become an unhandled rejection; the member keeps snapshotting", { timeout: 30_000 }, async () => {
+    const root = fs.mkdtempSync(join(os.tmpdir(), "raft-snapmetrics-"));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown): void => void unhandled.push(err);
+    process.on("unhandledRejection", onUnhandled);
+    let calls = 0;
+    try {
+      const node = await single(root, {
+        snapshotTaken: () => {
+          calls++;
+          throw new Error("metrics sink broke");
+        },
+      });
+      for (let i = 0; i < 12; i++) await node.propose(text(`c${i}`));
+      await until(() => calls >= 2, "two snapshots reported");
+      // Let any rejection surface (unhandledRejection fires after the microtask queue drains).
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      assert.deepEqual(unhandled, []);
+      assert.equal((await node.propose(text("still here"))).result, 13);
+      await node.stop();
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
       fs.rmSync(root, { recursive: true, force: true });
     }
   });

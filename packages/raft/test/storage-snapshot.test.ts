@@ -81,4 +81,24 @@ describe("SnapshotStore", () => {
     assert.throws(() => store.save(snap(1, 1, "x".repeat(100))), (e: RaftStorageError) => e.code === "RAFT_SNAPSHOT_TOO_LARGE" && /maxBytes 64/.test(e.message));
     assert.throws(() => SnapshotStore.open(tmpDir(), { keep: 0 }), (e: RaftStorageError) => e.code === "RAFT_STORAGE_INVALID_OPTION" && /keep/.test(e.message));
   });
+
+  test("saveAsync: the same file and pruning as save(); a failed write leaves no temp file; too large is refused before encoding", async () => {
+    const dir = tmpDir();
+    const store = SnapshotStore.open(dir, { keep: 2, maxBytes: 4096 });
+    for (const i of [10, 20, 30]) await store.saveAsync(snap(i, 2));
+    assert.equal(store.list().length, 2);
+    assert.deepEqual(SnapshotStore.open(dir).loadNewest().snapshot, snap(30, 2));
+    const viaSync = tmpDir();
+    SnapshotStore.open(viaSync).save(snap(30, 2));
+    const name = store.list()[0]!;
+    assert.deepEqual(fs.readFileSync(join(dir, name)), fs.readFileSync(join(viaSync, name)), "byte-identical to save()");
+    // The rename fails (a non-empty directory holds the name): the temp file goes, the store is unchanged.
+    const blocked = `${(40).toString(16).padStart(16, "0")}-${(2).toString(16).padStart(16, "0")}.snap`;
+    fs.mkdirSync(join(dir, blocked, "x"), { recursive: true });
+    await assert.rejects(store.saveAsync(snap(40, 2)));
+    assert.ok(!fs.readdirSync(dir).some((n) => n.endsWith(".tmp")), "no temp file left");
+    fs.rmSync(join(dir, blocked), { recursive: true });
+    assert.deepEqual(store.loadNewest().snapshot, snap(30, 2));
+    await assert.rejects(store.saveAsync(snap(50, 2, "x".repeat(5000))), (e: RaftStorageError) => e.code === "RAFT_SNAPSHOT_TOO_LARGE" && /maxBytes 4096/.test(e.message));
+  });
 });

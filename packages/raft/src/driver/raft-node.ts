@@ -179,7 +179,8 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   }
 
   async stop(): Promise<void> {
-    if (this.stoppedFlag) return;
+    // Halted: the loop is already stopped; still let a snapshot write in flight finish before returning.
+    if (this.stoppedFlag) return void (await this.snapshotWrite);
     this.stoppedFlag = true;
     clearInterval(this.ticker);
     this.unsubscribe();
@@ -426,18 +427,25 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     // The state is captured here, on the loop; the file is written while the loop goes on.
     const data = encodeSnapshotData(this.dedupe.entries, this.sm.snapshot());
     this.lastSnapshotIndex = index;
-    this.snapshotWrite = this.storage.createSnapshot(index, this.raw.status().conf, data).then(
-      () => {
-        this.metrics.snapshotTaken?.((performance.now() - t0) / 1000);
-        this.log.debug({ id: this.id, index, ms: Math.round(performance.now() - t0) }, "snapshot taken");
-      },
-      (err: unknown) => {
-        // Nothing is lost: the WAL keeps every entry until a snapshot is durable. Try again after the next interval.
-        this.log.error({ id: this.id, index, err }, `snapshot could not be written; the WAL keeps every entry, next attempt after ${this.snapshotEvery} more`);
-      },
-    ).finally(() => {
-      this.snapshotWrite = null;
-    });
+    this.snapshotWrite = this.storage
+      .createSnapshot(index, this.raw.status().conf, data)
+      .then(
+        () => {
+          this.metrics.snapshotTaken?.((performance.now() - t0) / 1000);
+          this.log.debug({ id: this.id, index, ms: Math.round(performance.now() - t0) }, "snapshot taken");
+        },
+        (err: unknown) => {
+          // A snapshot that can never fit is a configuration error: halt, as a write that cannot be made durable does.
+          if ((err as { code?: unknown } | null)?.code === "RAFT_SNAPSHOT_TOO_LARGE") return this.halt(err);
+          // Otherwise nothing is lost (the WAL drops only segments below a durable snapshot): try again after the next interval.
+          this.log.error({ id: this.id, index, err: String(err) }, `snapshot not completed; the WAL still holds everything since the newest durable one; next attempt after ${this.snapshotEvery} more entries`);
+        },
+      )
+      // A throwing metrics or log sink must not become an unhandled rejection (it would end the process, every member with it).
+      .catch(() => {})
+      .finally(() => {
+        this.snapshotWrite = null;
+      });
   }
 
   private failAll(err: RaftDriverError): void {

@@ -98,15 +98,28 @@ export class SnapshotStore {
     }
     SnapshotStore.seal(head, crc);
     const tmp = join(this.dir, `${name}.tmp`);
-    const fh = await fsp.open(tmp, "w");
-    try {
-      for (const part of [head, body]) for (let off = 0; off < part.length; ) off += (await fh.write(part, off, part.length - off)).bytesWritten;
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    // A failed write (a full disk) removes its temp file: it would otherwise
+    // stay until the next open, and retries use other names. (The test seam
+    // between the two steps still leaves the disk as a crash would.)
+    const orRemoveTmp = async (step: () => Promise<void>): Promise<void> => {
+      try {
+        await step();
+      } catch (err) {
+        await fsp.rm(tmp, { force: true }).catch(() => {});
+        throw err;
+      }
+    };
+    await orRemoveTmp(async () => {
+      const fh = await fsp.open(tmp, "w");
+      try {
+        for (const part of [head, body]) for (let off = 0; off < part.length; ) off += (await fh.write(part, off, part.length - off)).bytesWritten;
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    });
     this.beforeRename?.(tmp);
-    await fsp.rename(tmp, join(this.dir, name));
+    await orRemoveTmp(() => fsp.rename(tmp, join(this.dir, name)));
     await fsyncDirAsync(this.dir);
     const stale = this.list().slice(this.keep);
     for (const f of stale) await fsp.rm(join(this.dir, f), { force: true });
@@ -115,18 +128,22 @@ export class SnapshotStore {
   }
 
   private encodeFile(s: Snapshot): { name: string; head: Uint8Array; body: Uint8Array } {
+    // The data alone decides it in practice: refuse before copying it.
+    if (s.data.length + HEADER_BYTES > this.maxBytes) throw this.tooLarge(s, s.data.length + HEADER_BYTES);
     const body = encodeSnapshot(s);
-    if (body.length + HEADER_BYTES > this.maxBytes) {
-      throw new RaftStorageError(
-        "RAFT_SNAPSHOT_TOO_LARGE",
-        `Snapshot at index ${s.meta.index} is ${body.length + HEADER_BYTES} bytes, above maxBytes ${this.maxBytes}; raise SnapshotStoreOptions.maxBytes.`,
-        { index: s.meta.index, bytes: body.length + HEADER_BYTES, maxBytes: this.maxBytes },
-      );
-    }
+    if (body.length + HEADER_BYTES > this.maxBytes) throw this.tooLarge(s, body.length + HEADER_BYTES);
     const head = new Uint8Array(HEADER_BYTES);
     head.set(MAGIC, 0);
     new DataView(head.buffer).setUint32(8, body.length, true);
     return { name: `${hex16(s.meta.index)}-${hex16(s.meta.term)}.snap`, head, body };
+  }
+
+  private tooLarge(s: Snapshot, bytes: number): RaftStorageError {
+    return new RaftStorageError(
+      "RAFT_SNAPSHOT_TOO_LARGE",
+      `Snapshot at index ${s.meta.index} is ${bytes} bytes${bytes === s.data.length + HEADER_BYTES ? " or more" : ""}, above maxBytes ${this.maxBytes}; raise SnapshotStoreOptions.maxBytes.`,
+      { index: s.meta.index, bytes, maxBytes: this.maxBytes },
+    );
   }
 
   private static seal(head: Uint8Array, crc: number): void {

@@ -251,7 +251,7 @@ export class Wal {
     if (this.closed) throw new RaftStorageError("RAFT_WAL_CLOSED", "WAL compact() after close()", { dir: this.dir, op: "compact" });
     const gone: string[] = [];
     while (this.segments.length > 1 && this.segments[0]!.maxIndex <= snapshotIndex) gone.push(this.segments.shift()!.name);
-    for (const name of gone) await fsp.rm(join(this.dir, name));
+    for (const name of gone) await fsp.rm(join(this.dir, name), { force: true });
     if (gone.length) await fsyncDirAsync(this.dir);
     return gone.length;
   }
