@@ -70,11 +70,18 @@ describe("raft driver: snapshots are written off the loop", () => {
       assert.ok(leader.status().applied >= first + 20);
       assert.equal(gate.calls.length, callsBefore, "a second snapshot started while one was being written");
 
-      // The write completes; the next one (due already) starts at the next apply, and fails.
-      gate.release();
+      // A snapshot starts only on an apply with no write in flight: write until one has started.
+      const writeUntilHeld = async (tag: string): Promise<void> => {
+        for (let i = 0; gate.held === 0; i++) {
+          if (i > 10_000) throw new Error(`no snapshot started (${tag})`);
+          await leader.propose(text(`${tag}${i}`));
+          await new Promise((r) => setImmediate(r));
+        }
+      };
+      // The write completes; the next one (due already) starts at a later apply, and fails.
       gate.failNext = true;
-      await leader.propose(text("c"));
-      await until(() => gate.held === 1, "the next snapshot");
+      gate.release();
+      await writeUntilHeld("c");
       const failing = gate.calls.at(-1)!;
       assert.ok(failing > first);
       // The driver started the next write only after the first resolved: its file is on disk.
@@ -83,8 +90,7 @@ describe("raft driver: snapshots are written off the loop", () => {
       gate.release();
       await until(() => errors.some((m) => m.startsWith("snapshot not completed")), "the failure was logged");
       // The loop goes on, and the next interval tries again.
-      for (let i = 0; i < 5; i++) await leader.propose(text(`d${i}`));
-      await until(() => gate.held === 1, "a snapshot after the failed one");
+      await writeUntilHeld("d");
       const retried = gate.calls.at(-1)!;
       assert.ok(retried >= failing + 5);
 
@@ -119,18 +125,18 @@ describe("raft driver: snapshot failures", () => {
 
   test("a snapshot larger than maxBytes halts the member (a configuration error), as before the write moved off the loop", { timeout: 30_000 }, async () => {
     const root = fs.mkdtempSync(join(os.tmpdir(), "raft-snaptoolarge-"));
+    const halted: string[] = [];
+    const logger: RaftLogger = { debug() {}, info() {}, warn() {}, error: (obj, msg) => msg === "raft node halted" && halted.push(String(obj["err"])) };
+    const node = await single(root, { maxBytes: 64, logger });
     try {
-      const halted: string[] = [];
-      const logger: RaftLogger = { debug() {}, info() {}, warn() {}, error: (obj, msg) => msg === "raft node halted" && halted.push(String(obj["err"])) };
-      const node = await single(root, { maxBytes: 64, logger });
-      // ListMachine's snapshot is the JSON of every item: past 64 bytes after three long ones.
-      // (the halt fails whatever is still pending, so these may settle either way)
+      // ListMachine's snapshot is the JSON of every item: past 64 bytes after three long ones
+      // (the halt fails whatever is still pending, so these may settle either way).
       for (let i = 0; i < 3; i++) await node.propose(text(`a fairly long command number ${i}`)).catch(() => {});
       await until(() => halted.length > 0, "the member halted");
       assert.match(halted[0]!, /RAFT_SNAPSHOT_TOO_LARGE|maxBytes 64/);
       await assert.rejects(node.propose(text("after")), (e: RaftDriverError) => e.code === "RAFT_STOPPED");
-      await node.stop();
     } finally {
+      await node.stop();
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
@@ -141,21 +147,29 @@ describe("raft driver: snapshot failures", () => {
     const onUnhandled = (err: unknown): void => void unhandled.push(err);
     process.on("unhandledRejection", onUnhandled);
     let calls = 0;
+    let onSecond!: () => void;
+    const twoReported = new Promise<void>((r) => (onSecond = r));
+    const node = await single(root, {
+      snapshotTaken: () => {
+        if (++calls === 2) onSecond();
+        throw new Error("metrics sink broke");
+      },
+    });
     try {
-      const node = await single(root, {
-        snapshotTaken: () => {
-          calls++;
-          throw new Error("metrics sink broke");
-        },
-      });
-      for (let i = 0; i < 12; i++) await node.propose(text(`c${i}`));
-      await until(() => calls >= 2, "two snapshots reported");
+      // A snapshot starts only on an apply with none in flight: keep writing until two were reported.
+      let written = 0;
+      let reported = false;
+      void twoReported.then(() => (reported = true));
+      while (!reported) {
+        if (written > 10_000) throw new Error("two snapshots were never reported");
+        await node.propose(text(`c${written++}`));
+      }
       // Let any rejection surface (unhandledRejection fires after the microtask queue drains).
       for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
       assert.deepEqual(unhandled, []);
-      assert.equal((await node.propose(text("still here"))).result, 13);
-      await node.stop();
+      assert.equal((await node.propose(text("still here"))).result, written + 1);
     } finally {
+      await node.stop();
       process.off("unhandledRejection", onUnhandled);
       fs.rmSync(root, { recursive: true, force: true });
     }
