@@ -26,12 +26,8 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
 class Writer {
-  private buf: Uint8Array;
+  private buf = new Uint8Array(64);
   private pos = 0;
-  /** `sizeHint`: bytes expected, so a large payload is copied once, not through doublings. */
-  constructor(sizeHint = 64) {
-    this.buf = new Uint8Array(sizeHint);
-  }
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -70,10 +66,6 @@ class Writer {
   }
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
-  }
-  /** finish() without the trimming copy: a view, for a buffer sized by its hint. */
-  finishView(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
   }
 }
 
@@ -326,7 +318,7 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
   const w = new Writer();
   w.u8(CODEC_VERSION);
   writeSnapshotHead(w, s);
-  const head = w.finishView();
+  const head = w.finish();
   const out = new Uint8Array(head.length + s.data.length);
   out.set(head, 0);
   out.set(s.data, head.length);
