@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { openDurableStorage } from "../src/storage/durable-storage.js";
-import { SnapshotStore } from "../src/storage/snapshot-store.js";
+import { SnapshotStore, snapshotFileName } from "../src/storage/snapshot-store.js";
 import type { Entry, HardState, Snapshot } from "../src/types.js";
 
 const created: string[] = [];
@@ -94,7 +94,7 @@ describe("DurableStorage", () => {
     await s.save(ready([entry(42)], { term: 1, vote: "a", commit: 42 }));
     const snap = await written;
     assert.equal(snap.meta.index, 30);
-    assert.ok(snapFiles().includes(`${(30).toString(16).padStart(16, "0")}-${(1).toString(16).padStart(16, "0")}.snap`));
+    assert.ok(snapFiles().includes(snapshotFileName(30, 1)));
     assert.ok(s.walSegments < segsBefore, `WAL segments ${segsBefore} -> ${s.walSegments}`);
     s.close();
     const r = openDurableStorage(dir);
@@ -108,7 +108,7 @@ describe("DurableStorage", () => {
     const s = await withEntries(dir);
     const segsBefore = s.walSegments;
     // A directory where the temp file must go: open(…, "w") fails as a full or broken disk would.
-    const blocker = join(dir, "snap", `${(30).toString(16).padStart(16, "0")}-${(1).toString(16).padStart(16, "0")}.snap.tmp`);
+    const blocker = join(dir, "snap", `${snapshotFileName(30, 1)}.tmp`);
     fs.mkdirSync(blocker);
     await assert.rejects(s.createSnapshot(30, conf, new Uint8Array([30])), (e: NodeJS.ErrnoException) => e.code === "EISDIR");
     assert.equal(s.walSegments, segsBefore);

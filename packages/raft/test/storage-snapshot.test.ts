@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { SnapshotStore } from "../src/storage/snapshot-store.js";
+import { SnapshotStore, snapshotFileName } from "../src/storage/snapshot-store.js";
 import type { RaftStorageError } from "../src/storage/errors.js";
 import type { Snapshot } from "../src/types.js";
 
@@ -93,7 +93,7 @@ describe("SnapshotStore", () => {
     const name = store.list()[0]!;
     assert.deepEqual(fs.readFileSync(join(dir, name)), fs.readFileSync(join(viaSync, name)), "byte-identical to save()");
     // The rename fails (a non-empty directory holds the name): the temp file goes, the store is unchanged.
-    const blocked = `${(40).toString(16).padStart(16, "0")}-${(2).toString(16).padStart(16, "0")}.snap`;
+    const blocked = snapshotFileName(40, 2);
     fs.mkdirSync(join(dir, blocked, "x"), { recursive: true });
     await assert.rejects(store.saveAsync(snap(40, 2)));
     assert.ok(!fs.readdirSync(dir).some((n) => n.endsWith(".tmp")), "no temp file left");

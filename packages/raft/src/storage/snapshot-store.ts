@@ -20,6 +20,9 @@ const CRC_SLICE_BYTES = 256 * 1024;
 const NAME_RE = /^([0-9a-f]{16})-([0-9a-f]{16})\.snap$/;
 const hex16 = (n: number): string => n.toString(16).padStart(16, "0");
 
+/** The file a snapshot at (index, term) is stored in. */
+export const snapshotFileName = (index: number, term: number): string => `${hex16(index)}-${hex16(term)}.snap`;
+
 export interface SnapshotStoreOptions {
   /** Snapshots kept on disk (newest first); older ones are deleted after each save. Default 2. */
   readonly keep?: number;
@@ -121,7 +124,7 @@ export class SnapshotStore {
     this.beforeRename?.(tmp);
     await orRemoveTmp(() => fsp.rename(tmp, join(this.dir, name)));
     await fsyncDirAsync(this.dir);
-    const stale = this.list().slice(this.keep);
+    const stale = this.stale();
     for (const f of stale) await fsp.rm(join(this.dir, f), { force: true });
     if (stale.length) await fsyncDirAsync(this.dir);
     return name;
@@ -135,7 +138,7 @@ export class SnapshotStore {
     const head = new Uint8Array(HEADER_BYTES);
     head.set(MAGIC, 0);
     new DataView(head.buffer).setUint32(8, body.length, true);
-    return { name: `${hex16(s.meta.index)}-${hex16(s.meta.term)}.snap`, head, body };
+    return { name: snapshotFileName(s.meta.index, s.meta.term), head, body };
   }
 
   private tooLarge(s: Snapshot, bytes: number): RaftStorageError {
@@ -202,9 +205,14 @@ export class SnapshotStore {
     return s;
   }
 
+  /** Files beyond the newest `keep`: what a save prunes. */
+  private stale(): string[] {
+    return this.list().slice(this.keep);
+  }
+
   private prune(): void {
-    const files = this.list();
-    for (const f of files.slice(this.keep)) fs.rmSync(join(this.dir, f), { force: true });
-    if (files.length > this.keep) fsyncDir(this.dir);
+    const stale = this.stale();
+    for (const f of stale) fs.rmSync(join(this.dir, f), { force: true });
+    if (stale.length) fsyncDir(this.dir);
   }
 }

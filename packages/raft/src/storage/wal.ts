@@ -205,11 +205,9 @@ export class Wal {
       size += RECORD_HEADER_BYTES + bytes;
     }
     // The whole batch in one pooled buffer: writeSync copies it out before it returns.
-    const raw = Buffer.allocUnsafe(size);
-    let end = 0;
-    for (const r of records) end = encodeRecordInto(r, raw, end);
-    if (end !== size) throw new RaftStorageError("RAFT_WAL_CORRUPT", `WAL encoder wrote ${end} bytes for a batch sized ${size}; nothing was written.`, { dir: this.dir });
-    const batch = raw;
+    const batch = Buffer.allocUnsafe(size);
+    let off = 0;
+    for (const r of records) off = encodeRecordInto(r, batch, off);
     if (this.size + batch.length > this.segmentBytes && this.size > 0) this.rotate();
     let written = 0;
     while (written < batch.length) written += fs.writeSync(this.fd, batch, written, batch.length - written, this.size + written);
