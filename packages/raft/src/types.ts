@@ -244,6 +244,17 @@ export interface RawNode {
    * changes still come with the next Ready.
    */
   takeCommitted(): Entry[];
+  /**
+   * Between ready() and advance(): the messages produced since ready() that
+   * may leave before anything is persisted (the leader's appends and
+   * heartbeats, by the rule of Ready.messagesBeforePersist, judged against
+   * the last advanced hard state); the rest stay for the next Ready. Lets a
+   * leader replicate proposals that arrive while its own fsync runs instead
+   * of holding them until it completes: the followers then write them in
+   * parallel with that fsync, and with takeCommitted() the followers' acks
+   * alone can commit them.
+   */
+  takeMessagesBeforePersist(): Message[];
   status(): RaftStatus;
   /** The leader this member knows of (status().leader without building a status). */
   leader(): NodeId | null;

@@ -385,6 +385,56 @@ describe("the leader writes its log in parallel with replicating it (dissertatio
     assert.equal(raw.status().commit, at.index);
   });
 
+  test("between ready() and advance() a leader hands out the appends of new proposals, and two followers' acks commit them", () => {
+    const c = new Cluster(["a", "b", "c"]);
+    c.campaign("a");
+    const { at, rd, raw } = proposeUnpersisted(c, "a", "1");
+    // The first entry's write is pending; a second proposal arrives meanwhile.
+    const at2 = raw.propose(put("x", "2"));
+    const early = raw.takeMessagesBeforePersist();
+    assert.deepEqual(early.map((m) => `${m.type}>${m.to}`).sort(), ["append>b", "append>c"]);
+    for (const m of early) assert.deepEqual(m.entries.map((e) => e.index), [at2.index]);
+    assert.deepEqual(raw.takeMessagesBeforePersist(), [], "handed out once");
+    for (const to of ["b", "c"]) for (const m of deliverTo(c, to, [...rd.messagesBeforePersist, ...early])) raw.step(m);
+    // Two durable copies of three: both commit although the leader has persisted neither.
+    assert.equal(raw.status().commit, at2.index);
+    assert.deepEqual(raw.takeCommitted().map((e) => e.index), [at.index, at2.index]);
+    // The first write completes; the next Ready persists exactly the entry replicated meanwhile.
+    c.node("a").storage.append(rd.entries);
+    raw.advance(rd);
+    const rd2 = raw.ready();
+    assert.deepEqual(rd2.entries.map((e) => e.index), [at2.index]);
+    assert.deepEqual(rd2.committedEntries, [], "already handed out by takeCommitted()");
+    c.node("a").storage.append(rd2.entries);
+    raw.advance(rd2);
+    assert.equal(raw.status().progress["a"]!.match, at2.index);
+  });
+
+  test("nothing leaves early from a follower or from a leader whose new term is not yet durable", () => {
+    const c = new Cluster(["a", "b", "c"]);
+    c.campaign("a");
+    const { rd } = proposeUnpersisted(c, "a", "1");
+    // A follower's answers always promise durability.
+    const b = c.raw("b");
+    b.step(rd.messagesBeforePersist.find((m) => m.to === "b")!);
+    assert.deepEqual(b.raft.msgs.map((m) => m.type), ["appendResp"]);
+    assert.deepEqual(b.takeMessagesBeforePersist(), []);
+    assert.deepEqual(b.raft.msgs.map((m) => m.type), ["appendResp"], "kept for the next Ready");
+    // A leader's first Ready changes its term: until advance(), nothing may leave early.
+    const solo = new Cluster(["s"], {}, ["l"]);
+    const s = solo.raw("s");
+    s.campaign();
+    const elected = s.ready();
+    assert.equal(elected.softState?.role, "leader");
+    assert.notEqual(elected.hardState, null);
+    s.propose(put("k", "v"));
+    for (let i = 0; i < 5 && s.raft.msgs.length === 0; i++) s.tick(); // a heartbeat to the learner
+    const held = s.raft.msgs.length;
+    assert.ok(held > 0, "the leader has something to send");
+    assert.deepEqual(s.takeMessagesBeforePersist(), []);
+    assert.equal(s.raft.msgs.length, held, "kept for the next Ready");
+  });
+
   test("a leader that crashes before its persist loses only an entry never reported committed", () => {
     const c = new Cluster(["a", "b", "c"]);
     c.campaign("a");

@@ -1,7 +1,8 @@
 // The driver sends a leader's appends while its own fsync runs (types.ts
 // Ready step 0). The leader's unpersisted copy never counts toward a commit,
 // but two followers that persisted an entry are a quorum of three on their
-// own, and then the leader answers before its fsync ends (earlyCommit). A
+// own, and then the leader answers before its fsync ends; proposals made
+// meanwhile are replicated and committed the same way (stepWhilePersisting). A
 // gate in front of the leader's real DurableStorage holds its save() open,
 // so the test sees the state in between deterministically instead of racing
 // a disk.
@@ -54,7 +55,7 @@ interface Group {
 // A held save also holds the leader's heartbeats (they leave with the next
 // Ready, as in etcd), so the election timeout must outlast a held save on a
 // loaded machine: 1–2 s, not the 200 ms of the other driver tests.
-async function withGroup(fn: (g: Group) => Promise<void>): Promise<void> {
+async function withGroup(fn: (g: Group) => Promise<void>, snapshotEvery = 10_000): Promise<void> {
   const ids = ["n1", "n2", "n3"];
   const root = fs.mkdtempSync(join(os.tmpdir(), "raft-early-"));
   const net = new LocalNetwork();
@@ -64,7 +65,7 @@ async function withGroup(fn: (g: Group) => Promise<void>): Promise<void> {
     for (const [i, id] of ids.entries()) {
       const storage = new GatedStorage(openDurableStorage(join(root, id)));
       storages.set(id, storage);
-      nodes.set(id, startRaftNode({ id, peers: ids, storage, stateMachine: new ListMachine(), transport: net.transport(id), tickMs: 10, electionTick: 100, heartbeatTick: 2, random: seededRandom(i + 1), defaultTimeoutMs: 10_000 }));
+      nodes.set(id, startRaftNode({ id, peers: ids, storage, stateMachine: new ListMachine(), transport: net.transport(id), tickMs: 10, electionTick: 100, heartbeatTick: 2, random: seededRandom(i + 1), defaultTimeoutMs: 10_000, snapshotEvery }));
     }
     const leaderId = (await nodes.get("n1")!.when({ leader: true })).leader!;
     const leader = nodes.get(leaderId)!;
@@ -127,5 +128,48 @@ describe("raft driver: the leader replicates while it persists", () => {
       assert.equal(r2.result, 3);
       for (const n of nodes.values()) await n.when({ applied: r2.index });
     });
+  });
+
+  test("proposals made while the leader's fsync is held are replicated and committed by the followers meanwhile, in order", { timeout: 30_000 }, async () => {
+    await withGroup(async ({ storages, nodes, leaderId, leader }) => {
+      const gate = storages.get(leaderId)!;
+      gate.closed = true;
+      const first = await leader.propose(text("held"));
+      await gate.held;
+      // The leader's loop is still waiting on that save: these would have waited for it.
+      const later = await Promise.all(["b", "c", "d"].map((v) => leader.propose(text(v))));
+      assert.deepEqual(
+        later.map((r) => [r.index, r.result]),
+        [1, 2, 3].map((k) => [first.index + k, (first.result as number) + k]),
+        "consecutive indices, applied in proposal order",
+      );
+      assert.ok(gate.inner.lastIndex() < first.index, "all answered while the leader's first save was still held");
+      for (const [id, s] of storages) if (id !== leaderId) assert.ok(s.inner.lastIndex() >= first.index + 3, `${id} has them on disk`);
+      gate.open();
+      // The next Ready persists what was replicated meanwhile.
+      await until(() => gate.inner.lastIndex() >= first.index + 3, "the leader persisted the later entries");
+      const after = await leader.propose(text("after"));
+      assert.equal(after.index, first.index + 4);
+      for (const n of nodes.values()) await n.when({ applied: after.index });
+      for (const n of nodes.values()) assert.equal(n.status().commit, after.index);
+    });
+  });
+
+  test("a snapshot due while the leader has applied entries its own log does not hold yet waits for them", { timeout: 30_000 }, async () => {
+    await withGroup(async ({ storages, leaderId, leader }) => {
+      const gate = storages.get(leaderId)!;
+      gate.closed = true;
+      const first = await leader.propose(text("held"));
+      await gate.held;
+      const later = await Promise.all(["b", "c", "d", "e"].map((v) => leader.propose(text(v))));
+      const last = later.at(-1)!.index;
+      assert.ok(gate.inner.lastIndex() < first.index);
+      gate.open();
+      // Due as soon as the held save completes, when the leader's log still ends before `last`.
+      await until(() => gate.inner.snapshot().meta.index > 0, "the leader took a snapshot");
+      assert.ok(gate.inner.snapshot().meta.index <= gate.inner.lastIndex());
+      const after = await leader.propose(text("after"));
+      assert.equal(after.index, last + 1, "the leader is still running");
+    }, 3);
   });
 });

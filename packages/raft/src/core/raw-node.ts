@@ -143,6 +143,17 @@ export class RawNodeImpl implements RawNode {
     if (applied) log.appliedTo(applied.index);
   }
 
+  takeMessagesBeforePersist(): Message[] {
+    const r = this.raft;
+    const hard = r.hardState();
+    // prevHard is the hard state of the last advanced Ready: what is durable.
+    const durable = r.role === "leader" && hard.term === this.prevHard.term && hard.vote === this.prevHard.vote;
+    if (!durable || r.msgs.length === 0) return [];
+    const { before, after } = splitByDurability(r.msgs, true);
+    r.msgs = after;
+    return before;
+  }
+
   takeCommitted(): Entry[] {
     const log = this.raft.log;
     if (!log.hasNextCommitted()) return [];

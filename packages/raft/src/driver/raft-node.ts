@@ -46,7 +46,8 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   private applied: number;
   private lastSnapshotIndex: number;
   private inbox: Message[] = [];
-  private inputs: { readonly run: () => void; readonly fail?: (err: unknown) => void }[] = [];
+  /** `proposal`: a normal proposal, which a leader may take while its own fsync runs (stepWhilePersisting). */
+  private inputs: { readonly run: () => void; readonly fail?: (err: unknown) => void; readonly proposal?: true }[] = [];
   private ticks = 0;
   private scheduled = false;
   private processing: Promise<void> | null = null;
@@ -103,7 +104,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
       if (this.stoppedFlag) return;
       hop?.("drv.inbox", `${m.type} ${m.index} ${m.entries.length}`);
       this.inbox.push(m);
-      if (this.persisting && m.type === "appendResp") this.scheduleEarlyCommit();
+      if (this.persisting && m.type === "appendResp") this.scheduleWhilePersisting();
       this.schedule();
     });
     this.ticker = setInterval(() => {
@@ -122,7 +123,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.submit((raw) => raw.propose(encoded)) as Promise<ProposeResult<R>>;
+    return this.submit((raw) => raw.propose(encoded), true) as Promise<ProposeResult<R>>;
   }
 
   read(opts: TimeoutOptions = {}): Promise<{ index: number }> {
@@ -198,7 +199,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     return r.result as ConfState;
   }
 
-  private submit(append: (raw: RawNode) => { term: number; index: number }): Promise<ProposeResult<unknown>> {
+  private submit(append: (raw: RawNode) => { term: number; index: number }, proposal = false): Promise<ProposeResult<unknown>> {
     if (this.stoppedFlag) return Promise.reject(stopped(this.id, "proposal"));
     const t0 = performance.now();
     hop?.("drv.submit");
@@ -214,7 +215,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
           return;
         }
         this.proposals.add(at, t0, resolve, reject, this.raw.leader());
-      }, reject);
+      }, reject, proposal);
     });
   }
 
@@ -233,8 +234,9 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     });
   }
 
-  private enqueue(run: () => void, fail?: (err: unknown) => void): void {
-    this.inputs.push(fail ? { run, fail } : { run });
+  private enqueue(run: () => void, fail?: (err: unknown) => void, proposal = false): void {
+    this.inputs.push(proposal ? { run, fail, proposal } : fail ? { run, fail } : { run });
+    if (proposal && this.persisting) this.scheduleWhilePersisting();
     this.schedule();
   }
 
@@ -312,7 +314,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     } finally {
       this.persisting = false;
     }
-    // Stopped or halted (e.g. by earlyCommit) while the write ran: nothing more leaves or applies.
+    // Stopped or halted (e.g. by stepWhilePersisting) while the write ran: nothing more leaves or applies.
     if (this.stoppedFlag) return;
     hop?.("drv.saved");
     if (rd.hardState) {
@@ -332,14 +334,15 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     this.reads.settle(this.applied);
   }
 
-  private scheduleEarlyCommit(): void {
+  private scheduleWhilePersisting(): void {
     if (this.earlyScheduled) return;
     this.earlyScheduled = true;
+    // setImmediate: every ack and proposal of the current macrotask in one step.
     setImmediate(() => {
       this.earlyScheduled = false;
       if (!this.persisting || this.stoppedFlag) return;
       try {
-        this.earlyCommit();
+        this.stepWhilePersisting();
       } catch (err) {
         this.halt(err);
       }
@@ -347,18 +350,35 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   }
 
   /**
-   * While the leader's own fsync runs, its followers' acknowledgements may
-   * already make a quorum (two of three). Steps just those and applies what
-   * they commit, so the client's answer does not wait for the slower disk.
-   * Everything else the steps produce (commit notices, further appends, the
-   * new hard state) waits for the next Ready as usual; other messages stay
-   * queued in arrival order.
+   * While a leader's own fsync runs, the pipeline keeps moving:
+   * - its followers' acknowledgements may already make a quorum (two of
+   *   three): step them and apply what they commit, so the client's answer
+   *   does not wait for the slower disk;
+   * - proposals at the head of the queue are appended and their appends sent
+   *   now (RawNode.takeMessagesBeforePersist), so the followers write them in
+   *   parallel with our fsync. Otherwise the next write of a one-at-a-time
+   *   client would wait out the rest of a slow fsync that its predecessor's
+   *   early commit had just hidden.
+   * The new entries are persisted by the next Ready, and everything else the
+   * steps produce (answers, the new hard state) waits for it as usual; other
+   * messages and inputs stay queued in arrival order.
    */
-  private earlyCommit(): void {
+  private stepWhilePersisting(): void {
     const acks = this.inbox.filter((m) => m.type === "appendResp");
-    if (acks.length === 0) return;
-    this.inbox = this.inbox.filter((m) => m.type !== "appendResp");
-    for (const m of acks) this.raw.step(m);
+    if (acks.length) {
+      this.inbox = this.inbox.filter((m) => m.type !== "appendResp");
+      for (const m of acks) this.raw.step(m);
+    }
+    if (this.raw.leader() === this.id) {
+      let n = 0;
+      while (n < this.inputs.length && this.inputs[n]!.proposal) n++;
+      if (n > 0) {
+        hop?.("drv.earlyPropose", n);
+        for (const input of this.inputs.splice(0, n)) input.run();
+      }
+      const out = this.raw.takeMessagesBeforePersist();
+      if (out.length) this.notices.submit(out);
+    }
     const ents = this.raw.takeCommitted();
     if (ents.length === 0) return;
     hop?.("drv.early", ents.length);
@@ -422,6 +442,8 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   private maybeSnapshot(): void {
     if (this.snapshotEvery === 0 || this.applied - this.lastSnapshotIndex < this.snapshotEvery) return;
     if (this.applied <= this.storage.snapshot().meta.index || this.snapshotWrite) return;
+    // A leader may have applied entries its own log does not hold yet (stepWhilePersisting): the next Ready writes them.
+    if (this.applied > this.storage.lastIndex()) return;
     const t0 = performance.now();
     const index = this.applied;
     // The state is captured here, on the loop; the file is written while the loop goes on.

@@ -31,6 +31,8 @@ export interface NodeHooks {
   deferPersist?(node: NodeId, persist: () => void): void;
   /** Entries a leader applied before its own write completed (earlyCommit). */
   onEarlyApply?(node: NodeId, entries: number): void;
+  /** Appends a leader sent while its own write was pending (earlySend). */
+  onEarlySend?(node: NodeId, messages: number): void;
 }
 
 export type PutReply = (r: { ok: true } | { ok: false; reason: string; leader: NodeId | null }) => void;
@@ -49,6 +51,12 @@ export interface RaftTuning {
    * alone commit (RawNode.takeCommitted), as the driver's earlyCommit does.
    */
   earlyCommit: boolean;
+  /**
+   * While a leader's own write is pending, send the appends of what is
+   * proposed meanwhile (RawNode.takeMessagesBeforePersist), as the driver's
+   * stepWhilePersisting does.
+   */
+  earlySend: boolean;
   /** Take a state-machine snapshot and compact every this many applied entries. */
   snapshotEvery: number;
   /** Entries kept below the snapshot for slow followers. */
@@ -117,6 +125,11 @@ export class SimNode {
 
   /** Runs the Ready loop until the core has nothing more to hand out. */
   process(): void {
+    if (this.raw !== null && this.persisting && this.tuning.earlySend) {
+      const early = this.raw.takeMessagesBeforePersist();
+      for (const m of early) this.hooks.send(this.id, m);
+      if (early.length) this.hooks.onEarlySend?.(this.id, early.length);
+    }
     if (this.raw !== null && this.persisting && this.tuning.earlyCommit) this.applyEarly(this.raw);
     while (this.raw !== null && !this.persisting && this.raw.hasReady()) this.handleReady(this.raw, this.raw.ready());
   }

@@ -54,6 +54,7 @@ export const defaultSimOptions = (seed: number, members: number): SimOptions => 
     checkQuorum: true,
     leaseRead: false,
     earlyCommit: true,
+    earlySend: true,
     snapshotEvery: 12,
     compactKeep: 3,
   },
@@ -75,6 +76,8 @@ export interface SimResult {
     readonly crashes: number;
     /** Entries leaders applied while their own write was pending (earlyCommit). */
     readonly earlyApplied: number;
+    /** Appends leaders sent while their own write was pending (earlySend). */
+    readonly earlySent: number;
     readonly snapshotsInstalled: number;
     readonly messages: number;
     /** After the quiet period: one leader, every member applied up to the leader. */
@@ -128,6 +131,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   let messages = 0;
   let crashes = 0;
   let earlyApplied = 0;
+  let earlySent = 0;
   let snapshotsInstalled = 0;
 
   // ---- invariants ----
@@ -169,6 +173,9 @@ export function runSimulation(opts: SimOptions): SimResult {
     onEarlyApply(_node: NodeId, entries: number) {
       earlyApplied += entries;
     },
+    onEarlySend(_node: NodeId, messages: number) {
+      earlySent += messages;
+    },
     onCrash(node: NodeId, point: CrashPoint) {
       crashes++;
       log(`crash ${node} at ${point}`);
@@ -177,9 +184,9 @@ export function runSimulation(opts: SimOptions): SimResult {
   };
 
   const tuning: RaftTuning = opts.randomizeProtocol
-    ? { ...opts.tuning, preVote: rng.chance(0.75), checkQuorum: rng.chance(0.75), earlyCommit: rng.chance(0.75) }
+    ? { ...opts.tuning, preVote: rng.chance(0.75), checkQuorum: rng.chance(0.75), earlyCommit: rng.chance(0.75), earlySend: rng.chance(0.75) }
     : opts.tuning;
-  log(`protocol preVote=${tuning.preVote} checkQuorum=${tuning.checkQuorum} leaseRead=${tuning.leaseRead} earlyCommit=${tuning.earlyCommit}`);
+  log(`protocol preVote=${tuning.preVote} checkQuorum=${tuning.checkQuorum} leaseRead=${tuning.leaseRead} earlyCommit=${tuning.earlyCommit} earlySend=${tuning.earlySend}`);
   const emptySm = new KvStateMachine().snapshot();
   const addNode = (id: NodeId, storage: MemoryStorage) => {
     const n = new SimNode(id, storage, tuning, rng.fork(), hooks);
@@ -483,7 +490,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     }
   }
   if (crashed !== null) {
-    const stats = { completedPuts: 0, completedGets: 0, pendingPuts: 0, maxCommitted, leaders: leaderOfTerm.size, crashes, earlyApplied, snapshotsInstalled, messages, converged: false };
+    const stats = { completedPuts: 0, completedGets: 0, pendingPuts: 0, maxCommitted, leaders: leaderOfTerm.size, crashes, earlyApplied, earlySent, snapshotsInstalled, messages, converged: false };
     return { seed: opts.seed, ok: false, violations, faults, history, stats };
   }
 
@@ -568,6 +575,7 @@ export function runSimulation(opts: SimOptions): SimResult {
       leaders: leaderOfTerm.size,
       crashes,
       earlyApplied,
+      earlySent,
       snapshotsInstalled,
       messages,
       converged,

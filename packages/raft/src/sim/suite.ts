@@ -11,6 +11,8 @@ export interface SuiteResult {
   readonly snapshots: number;
   /** Entries applied by leaders before their own write completed. */
   readonly earlyApplied: number;
+  /** Appends leaders sent while their own write was pending. */
+  readonly earlySent: number;
 }
 
 export function runSimulationSuite(members: number, seeds: readonly number[]): SuiteResult {
@@ -19,16 +21,18 @@ export function runSimulationSuite(members: number, seeds: readonly number[]): S
   let crashes = 0;
   let snapshots = 0;
   let earlyApplied = 0;
+  let earlySent = 0;
   for (const seed of seeds) {
     const r = runSimulation(defaultSimOptions(seed, members));
-    if (!r.ok) return { schedules: seeds.length, failure: describeFailure(r, members), puts, gets, crashes, snapshots, earlyApplied };
+    if (!r.ok) return { schedules: seeds.length, failure: describeFailure(r, members), puts, gets, crashes, snapshots, earlyApplied, earlySent };
     puts += r.stats.completedPuts;
     gets += r.stats.completedGets;
     crashes += r.stats.crashes;
     snapshots += r.stats.snapshotsInstalled;
     earlyApplied += r.stats.earlyApplied;
+    earlySent += r.stats.earlySent;
   }
-  return { schedules: seeds.length, failure: null, puts, gets, crashes, snapshots, earlyApplied };
+  return { schedules: seeds.length, failure: null, puts, gets, crashes, snapshots, earlyApplied, earlySent };
 }
 
 /** SIM_SEED (and SIM_MEMBERS) from the environment: replay one schedule instead of the batch. */

@@ -2,7 +2,8 @@
 // through drops, duplicates, reordering, asymmetric partitions, crashes at
 // every persistence point, stalls, leader transfers and a member
 // replacement, leaders applying what their followers alone commit while
-// their own write is pending (earlyCommit), then checks election safety, leader completeness, state
+// their own write is pending (earlyCommit) and replicating what is proposed
+// meanwhile (earlySend), then checks election safety, leader completeness, state
 // machine safety (Raft Figure 3), liveness after healing and the
 // linearizability of the clients' history.
 //
@@ -35,5 +36,6 @@ export function simulationBatch(members: number, schedules: number): void {
     assert.ok(r.crashes > schedules, `only ${r.crashes} crashes injected`);
     assert.ok(r.snapshots > 0, "no snapshot was ever installed");
     assert.ok(r.earlyApplied > 0, "no leader ever applied an entry before its own write completed (earlyCommit)");
+    assert.ok(r.earlySent > 0, "no leader ever sent an append while its own write was pending (earlySend)");
   });
 }
