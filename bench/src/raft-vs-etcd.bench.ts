@@ -34,6 +34,7 @@ import { HttpJsonClient } from "./etcd/http-client.js";
 import { writeFileSync } from "node:fs";
 import { hopTrace, mergeLoads, runPutLoad, VALUE_BYTES, type LoadResult } from "./etcd/load.js";
 import { cpuBetween, cpuSecondsOf, type CpuSeconds } from "./etcd/process-cpu.js";
+import { pairedPercentileRatio } from "./etcd/pair-bootstrap.js";
 import { addBucketDelta, describeFsync, etcdFsyncBuckets, fsyncBetween, fsyncOfSamples, type Buckets, type FsyncFigure } from "./etcd/fsync-metrics.js";
 
 const NET_DIR = fileURLToPath(new URL("../../packages/net/", import.meta.url));
@@ -131,12 +132,15 @@ interface Side {
   load: LoadResult | null;
   cpu: CpuSeconds;
   slicesP99: number[];
+  /** Each slice's latencies, for the interval over slice pairs. */
+  slices: number[][];
 }
-const newSide = (): Side => ({ load: null, cpu: { user: 0, system: 0 }, slicesP99: [] });
+const newSide = (): Side => ({ load: null, cpu: { user: 0, system: 0 }, slicesP99: [], slices: [] });
 function addSlice(side: Side, r: LoadResult, cpu: CpuSeconds): void {
   side.load = side.load ? mergeLoads(side.load, r) : r;
   side.cpu = { user: side.cpu.user + cpu.user, system: side.cpu.system + cpu.system };
   side.slicesP99.push(percentile(r.latenciesMs, 99));
+  side.slices.push(r.latenciesMs);
 }
 /** CPU of the three members over warm-up and measurement, per write sent in that time. */
 function cpuPerWrite(side: Side): string {
@@ -206,6 +210,11 @@ try {
     const ol = o.load!;
     const lowerP99 = o.slicesP99.filter((p, i) => p <= e.slicesP99[i]!).length;
     console.log(`  c=${c}, p99 per slice pair (ours/etcd ms): ${o.slicesP99.map((p, i) => `${p.toFixed(1)}/${e.slicesP99[i]!.toFixed(1)}`).join(" ")}; ours lower in ${lowerP99} of ${SLICES}`);
+    if (SLICES > 1) {
+      // How much of the p99 ratio the machine's drift alone could move: resampling slice pairs (pair-bootstrap.ts).
+      const iv = pairedPercentileRatio(o.slices, e.slices);
+      console.log(`  c=${c}, p99 ratio (etcd/ours) ×${iv.ratio.toFixed(2)}; 95 % interval over slice pairs ×${iv.low.toFixed(2)}–${iv.high.toFixed(2)} (${iv.resamples} resamples)`);
+    }
     console.log(`  etcd c=${c}: ${describe(el)}; leader WAL ${describeFsync(fsyncBetween(new Map(), etcdFsync), true)}; ${cpuPerWrite(e)}`);
     console.log(`  ours c=${c}: ${describe(ol)}; leader WAL ${describeFsync(fsyncOfSamples(ourFsync), false)}; ${cpuPerWrite(o)}`);
     console.log(`  ours idle while etcd ran: ${((ourIdleCpu * 1000) / etcdSeconds).toFixed(0)} ms CPU per second (3 members)`);
