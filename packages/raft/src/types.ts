@@ -241,7 +241,8 @@ export interface RawNode {
    * the first configuration change; they count as applied from here on. Lets
    * a leader whose own fsync is slower than its followers answer as soon as
    * the followers alone make a quorum. Entries only: messages and state
-   * changes still come with the next Ready.
+   * changes still come with the next Ready. Nothing while a received
+   * snapshot is pending: the entries above it belong after its install.
    */
   takeCommitted(): Entry[];
   /**

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { Cluster } from "../src/sim/cluster.js";
 import { encodeKvCommand } from "../src/sim/kv-machine.js";
 import type { Entry, Message } from "../src/types.js";
+import { makeMessage } from "../src/core/message.js";
 
 let seq = 0;
 const put = (key: string, value: string) => encodeKvCommand({ client: "t", seq: ++seq, key, value });
@@ -250,6 +251,30 @@ describe("snapshots (§7)", () => {
     assert.equal(c.raw("c").status().commit, c.raw("a").status().commit);
     c.propose("a", put("after", "snap"));
     assert.equal(c.node("c").sm.get("after"), "snap");
+  });
+
+  test("entries above a snapshot not yet installed are not handed out early (takeCommitted)", () => {
+    const c = new Cluster(["a", "b", "c"], { snapshotEvery: 5, compactKeep: 1 });
+    c.campaign("a");
+    c.isolate("c");
+    // 14 entries, a snapshot at 14 (every 5 applied), then two above it.
+    for (let i = 0; i < 14; i++) c.propose("a", put(`k${i % 4}`, `v${i}`));
+    const snap = c.node("a").storage.snapshot();
+    const term = c.raw("a").status().term;
+    const above = c.logOf("a").filter((e) => e.index > snap.meta.index);
+    assert.ok(snap.meta.index > 0 && above.length > 0);
+    // c gets the snapshot and, before its Ready is taken, an append of the entries above it.
+    const fc = c.raw("c");
+    fc.step(makeMessage("a", term, { type: "snapshot", to: "c", snapshot: snap, commit: snap.meta.index }));
+    fc.step(makeMessage("a", term, { type: "append", to: "c", index: snap.meta.index, logTerm: snap.meta.term, entries: above, commit: above.at(-1)!.index }));
+    const rd = fc.ready();
+    assert.equal(rd.snapshot?.meta.index, snap.meta.index);
+    assert.deepEqual(fc.takeCommitted(), [], "applied before the snapshot they follow");
+    // After the install (advance), they come as usual.
+    c.node("c").storage.applySnapshot(rd.snapshot!);
+    c.node("c").storage.append(rd.entries);
+    fc.advance(rd);
+    assert.deepEqual(fc.takeCommitted().map((e) => e.index), above.map((e) => e.index).filter((i) => !rd.committedEntries.some((e) => e.index === i)));
   });
 
   test("a brand-new member learns the founding membership from the bootstrap snapshot", () => {

@@ -53,9 +53,12 @@ interface Group {
 }
 
 // A held save also holds the leader's heartbeats (they leave with the next
-// Ready, as in etcd), so the election timeout must outlast a held save on a
-// loaded machine: 1–2 s, not the 200 ms of the other driver tests.
-async function withGroup(fn: (g: Group) => Promise<void>, snapshotEvery = 10_000): Promise<void> {
+// Ready, as in etcd), and the leader replicates around a save for half an
+// election timeout only: so the timeout must outlast a held save on a
+// loaded machine — 10–20 s here (an explicit campaign elects n1 at once),
+// not the 200 ms of the other driver tests. The test of a hanging save
+// needs the followers to time out and passes a shorter one.
+async function withGroup(fn: (g: Group) => Promise<void>, o: { snapshotEvery?: number; electionTick?: number } = {}): Promise<void> {
   const ids = ["n1", "n2", "n3"];
   const root = fs.mkdtempSync(join(os.tmpdir(), "raft-early-"));
   const net = new LocalNetwork();
@@ -65,8 +68,9 @@ async function withGroup(fn: (g: Group) => Promise<void>, snapshotEvery = 10_000
     for (const [i, id] of ids.entries()) {
       const storage = new GatedStorage(openDurableStorage(join(root, id)));
       storages.set(id, storage);
-      nodes.set(id, startRaftNode({ id, peers: ids, storage, stateMachine: new ListMachine(), transport: net.transport(id), tickMs: 10, electionTick: 100, heartbeatTick: 2, random: seededRandom(i + 1), defaultTimeoutMs: 10_000, snapshotEvery }));
+      nodes.set(id, startRaftNode({ id, peers: ids, storage, stateMachine: new ListMachine(), transport: net.transport(id), tickMs: 10, electionTick: o.electionTick ?? 1000, heartbeatTick: 2, random: seededRandom(i + 1), defaultTimeoutMs: 30_000, snapshotEvery: o.snapshotEvery ?? 10_000 }));
     }
+    await nodes.get("n1")!.campaign();
     const leaderId = (await nodes.get("n1")!.when({ leader: true })).leader!;
     const leader = nodes.get(leaderId)!;
     await leader.when({ role: "leader" });
@@ -155,6 +159,38 @@ describe("raft driver: the leader replicates while it persists", () => {
     });
   });
 
+  test("a leader whose save hangs stops replicating around it, so the followers elect another", { timeout: 60_000 }, async () => {
+    await withGroup(async ({ storages, nodes, leaderId, leader, followers }) => {
+      const gate = storages.get(leaderId)!;
+      gate.closed = true;
+      void leader.propose(text("held")).catch(() => {});
+      await gate.held;
+      // Clients keep proposing: early appends would reset the followers' election timers for ever.
+      let proposing = true;
+      const load = (async () => {
+        while (proposing) {
+          void leader.propose(text("more")).catch(() => {});
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      let newId: NodeId;
+      try {
+        const elected = followers.map((id) => nodes.get(id)!.when({ role: "leader" }, { timeoutMs: 30_000 }).then(() => id));
+        for (const p of elected) p.catch(() => {}); // the other follower's wait ends with the test
+        newId = await Promise.race(elected);
+      } finally {
+        proposing = false;
+        await load;
+        gate.open();
+      }
+      // The old leader learns of the new term once its save completes, and the group goes on.
+      await leader.when({ leader: newId });
+      const newLeader = nodes.get(newId)!;
+      const r = await newLeader.propose(text("after"));
+      for (const n of nodes.values()) await n.when({ applied: r.index });
+    }, { electionTick: 100 });
+  });
+
   test("a snapshot due while the leader has applied entries its own log does not hold yet waits for them", { timeout: 30_000 }, async () => {
     await withGroup(async ({ storages, leaderId, leader }) => {
       const gate = storages.get(leaderId)!;
@@ -170,6 +206,6 @@ describe("raft driver: the leader replicates while it persists", () => {
       assert.ok(gate.inner.snapshot().meta.index <= gate.inner.lastIndex());
       const after = await leader.propose(text("after"));
       assert.equal(after.index, last + 1, "the leader is still running");
-    }, 3);
+    }, { snapshotEvery: 3 });
   });
 });

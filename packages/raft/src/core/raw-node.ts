@@ -156,7 +156,8 @@ export class RawNodeImpl implements RawNode {
 
   takeCommitted(): Entry[] {
     const log = this.raft.log;
-    if (!log.hasNextCommitted()) return [];
+    // Entries above a snapshot not yet installed would be applied to the state before it.
+    if (log.unstableSnapshot !== null || !log.hasNextCommitted()) return [];
     const ents = log.nextCommitted();
     const conf = ents.findIndex((e) => e.kind === "conf");
     const out = conf < 0 ? ents : ents.slice(0, conf);

@@ -59,6 +59,10 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   private round = 0;
   /** A Ready's save() is in flight (the loop is waiting for its fsync). */
   private persisting = false;
+  /** When the save in flight started (performance.now()). */
+  private persistingSince = 0;
+  /** How long a save may run with the leader still replicating around it (half an election timeout). */
+  private readonly earlySendMs: number;
   private earlyScheduled = false;
 
   constructor(o: RaftNodeOptions<R>) {
@@ -73,6 +77,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     const electionTick = positiveInt("electionTick", o.electionTick, 0);
     this.snapshotEvery = positiveInt("snapshotEvery", o.snapshotEvery, 10_000, 0);
     this.defaultTimeoutMs = positiveInt("defaultTimeoutMs", o.defaultTimeoutMs, 20 * electionTick * tickMs);
+    this.earlySendMs = (electionTick * tickMs) / 2;
     this.dedupe = new DedupeTable(new Map(), positiveInt("maxDedupeClients", o.maxDedupeClients, 10_000));
     this.proposals = new PendingProposals(this.metrics);
     this.reads = new PendingReads(o.id);
@@ -236,7 +241,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
 
   private enqueue(run: () => void, fail?: (err: unknown) => void, proposal = false): void {
     this.inputs.push(proposal ? { run, fail, proposal } : fail ? { run, fail } : { run });
-    if (proposal && this.persisting) this.scheduleWhilePersisting();
+    if (proposal && this.persisting && this.raw.leader() === this.id) this.scheduleWhilePersisting();
     this.schedule();
   }
 
@@ -304,6 +309,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     //    save() writes the WAL and starts the fdatasync before it returns its promise.
     const saved = this.storage.save(rd);
     this.persisting = true;
+    this.persistingSince = performance.now();
     // 0. A leader's appends go out while its own fsync runs, so the followers
     //    write while we do: one fsync of commit latency instead of two (types.ts
     //    Ready). After starting the fsync, not before: on a busy machine each
@@ -360,16 +366,23 @@ class RaftNodeImpl<R> implements RaftNode<R> {
    *   client would wait out the rest of a slow fsync that its predecessor's
    *   early commit had just hidden.
    * The new entries are persisted by the next Ready, and everything else the
-   * steps produce (answers, the new hard state) waits for it as usual; other
-   * messages and inputs stay queued in arrival order.
+   * steps produce (answers, the new hard state) waits for it as usual.
+   * Leaders only: a follower's Ready may carry a snapshot that applying
+   * entries ahead of it would skip. Proposals go early only while nothing
+   * but acks is queued (a vote or a newer term's append comes first, in
+   * order) and only for half an election timeout: the early appends keep
+   * the followers from timing out, so a leader whose disk hangs must stop
+   * sending them for another member to take over.
    */
   private stepWhilePersisting(): void {
+    if (this.raw.leader() !== this.id) return;
     const acks = this.inbox.filter((m) => m.type === "appendResp");
     if (acks.length) {
       this.inbox = this.inbox.filter((m) => m.type !== "appendResp");
       for (const m of acks) this.raw.step(m);
     }
-    if (this.raw.leader() === this.id) {
+    const inOrder = this.inbox.every((m) => m.type === "heartbeatResp");
+    if (inOrder && this.raw.leader() === this.id && performance.now() - this.persistingSince < this.earlySendMs) {
       let n = 0;
       while (n < this.inputs.length && this.inputs[n]!.proposal) n++;
       if (n > 0) {
