@@ -435,6 +435,18 @@ describe("the leader writes its log in parallel with replicating it (dissertatio
     assert.equal(raw.status().progress["a"]!.match, at2.index);
   });
 
+  test("only appends and heartbeats leave early; every other message stays queued, in order", () => {
+    const c = new Cluster(["a", "b", "c"]);
+    c.campaign("a");
+    const { raw } = proposeUnpersisted(c, "a", "1");
+    const term = raw.status().term;
+    const m = (type: Message["type"], to: string) => makeMessage("a", term, { type, to });
+    raw.raft.msgs.push(m("readIndexResp", "b"), m("append", "b"), m("timeoutNow", "c"), m("heartbeat", "c"), m("snapshot", "b"), m("appendResp", "c"));
+    const early = raw.takeMessagesBeforePersist();
+    assert.deepEqual(early.map((x) => `${x.type}>${x.to}`), ["append>b", "heartbeat>c"]);
+    assert.deepEqual(raw.raft.msgs.map((x) => `${x.type}>${x.to}`), ["readIndexResp>b", "timeoutNow>c", "snapshot>b", "appendResp>c"]);
+  });
+
   test("nothing leaves early from a follower or from a leader whose new term is not yet durable", () => {
     const c = new Cluster(["a", "b", "c"]);
     c.campaign("a");
