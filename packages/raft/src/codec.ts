@@ -312,13 +312,22 @@ function readSnapshot(r: Reader): Snapshot {
   return { meta: { index, term, conf }, data };
 }
 
-export function encodeSnapshot(s: Snapshot): Uint8Array {
-  // Snapshots run to megabytes: encode the small head apart, then copy the
-  // data once into an exactly-sized buffer (no doubling, no trimming copy).
+/**
+ * The encoding of `s` without its data: encodeSnapshot(s) is this followed
+ * by s.data. Lets a writer put megabytes of data on disk without copying
+ * them into one buffer first.
+ */
+export function encodeSnapshotHead(s: Snapshot): Uint8Array {
   const w = new Writer();
   w.u8(CODEC_VERSION);
   writeSnapshotHead(w, s);
-  const head = w.finish();
+  return w.finish();
+}
+
+export function encodeSnapshot(s: Snapshot): Uint8Array {
+  // Snapshots run to megabytes: encode the small head apart, then copy the
+  // data once into an exactly-sized buffer (no doubling, no trimming copy).
+  const head = encodeSnapshotHead(s);
   const out = new Uint8Array(head.length + s.data.length);
   out.set(head, 0);
   out.set(s.data, head.length);

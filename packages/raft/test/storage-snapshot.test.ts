@@ -6,6 +6,9 @@ import { join } from "node:path";
 import { SnapshotStore, snapshotFileName } from "../src/storage/snapshot-store.js";
 import type { RaftStorageError } from "../src/storage/errors.js";
 import type { Snapshot } from "../src/types.js";
+import { encodeSnapshot } from "../src/codec.js";
+import { crc32c } from "../src/storage/crc32c.js";
+import { randomBytes } from "node:crypto";
 
 const created: string[] = [];
 const tmpDir = (): string => {
@@ -100,5 +103,24 @@ describe("SnapshotStore", () => {
     fs.rmSync(join(dir, blocked), { recursive: true });
     assert.deepEqual(store.loadNewest().snapshot, snap(30, 2));
     await assert.rejects(store.saveAsync(snap(50, 2, "x".repeat(5000))), (e: RaftStorageError) => e.code === "RAFT_SNAPSHOT_TOO_LARGE" && /maxBytes 4096/.test(e.message));
+  });
+
+  test("the file is MAGIC | body length | crc32c(length ++ body) | encodeSnapshot(s), written without copying the data (both paths)", async () => {
+    // Data across several checksum slices, and none at all.
+    for (const data of [new Uint8Array(randomBytes(700_000)), new Uint8Array(0)]) {
+      const s: Snapshot = { meta: { index: 7, term: 3, conf: { voters: ["a"], learners: [] } }, data };
+      const body = encodeSnapshot(s);
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(body.length);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32LE(crc32c(body, crc32c(len)));
+      const expected = Buffer.concat([Buffer.from("BLRAFTSN"), len, crc, body]);
+      const a = tmpDir();
+      const b = tmpDir();
+      SnapshotStore.open(a).save(s);
+      await SnapshotStore.open(b).saveAsync(s);
+      for (const d of [a, b]) assert.ok(fs.readFileSync(join(d, snapshotFileName(7, 3))).equals(expected), `${data.length} bytes via ${d === a ? "save" : "saveAsync"}`);
+      assert.deepEqual(SnapshotStore.open(b).loadNewest().snapshot, s);
+    }
   });
 });

@@ -3,12 +3,14 @@
 // saveAsync() resolved), i.e. after its file and the directory entry are durable.
 //
 // File: "BLRAFTSN" | u32 bodyLength | u32 crc32c(lengthBytes ++ body) | body
-// where body = encodeSnapshot(snapshot) from ../codec.ts.
+// where body = encodeSnapshot(snapshot) from ../codec.ts, written as its
+// head (encodeSnapshotHead) and then the snapshot's data, never copied into
+// one buffer: a snapshot runs to tens of megabytes.
 
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import { join } from "node:path";
-import { decodeSnapshot, encodeSnapshot } from "../codec.js";
+import { decodeSnapshot, encodeSnapshotHead } from "../codec.js";
 import type { Snapshot } from "../types.js";
 import { crc32c } from "./crc32c.js";
 import { invalidOption, RaftStorageError } from "./errors.js";
@@ -67,13 +69,13 @@ export class SnapshotStore {
   /** Durably writes `s` (temp file, fsync, rename, fsync dir), then prunes to the newest `keep`. */
   save(s: Snapshot): string {
     const { name, head, body } = this.encodeFile(s);
-    SnapshotStore.seal(head, crc32c(body, crc32c(head.subarray(8, 12))));
+    let crc = crc32c(head.subarray(8, 12));
+    for (const part of body) crc = crc32c(part, crc);
+    SnapshotStore.seal(head, crc);
     const tmp = join(this.dir, `${name}.tmp`);
     const fd = fs.openSync(tmp, "w");
     try {
-      fs.writeSync(fd, head);
-      let off = 0;
-      while (off < body.length) off += fs.writeSync(fd, body, off, body.length - off);
+      for (const part of [head, ...body]) for (let off = 0; off < part.length; ) off += fs.writeSync(fd, part, off, part.length - off);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -95,9 +97,11 @@ export class SnapshotStore {
     const { name, head, body } = this.encodeFile(s);
     // The checksum too, in slices (~0.5 ms each here) between which the loop runs.
     let crc = crc32c(head.subarray(8, 12));
-    for (let off = 0; off < body.length; off += CRC_SLICE_BYTES) {
-      if (off > 0) await new Promise((resolve) => setImmediate(resolve));
-      crc = crc32c(body.subarray(off, off + CRC_SLICE_BYTES), crc);
+    for (const part of body) {
+      for (let off = 0; off < part.length; off += CRC_SLICE_BYTES) {
+        await new Promise((resolve) => setImmediate(resolve));
+        crc = crc32c(part.subarray(off, off + CRC_SLICE_BYTES), crc);
+      }
     }
     SnapshotStore.seal(head, crc);
     const tmp = join(this.dir, `${name}.tmp`);
@@ -115,7 +119,7 @@ export class SnapshotStore {
     await orRemoveTmp(async () => {
       const fh = await fsp.open(tmp, "w");
       try {
-        for (const part of [head, body]) for (let off = 0; off < part.length; ) off += (await fh.write(part, off, part.length - off)).bytesWritten;
+        for (const part of [head, ...body]) for (let off = 0; off < part.length; ) off += (await fh.write(part, off, part.length - off)).bytesWritten;
         await fh.sync();
       } finally {
         await fh.close();
@@ -130,15 +134,16 @@ export class SnapshotStore {
     return name;
   }
 
-  private encodeFile(s: Snapshot): { name: string; head: Uint8Array; body: Uint8Array } {
-    // The data alone decides it in practice: refuse before copying it.
+  /** The file header (checksum not yet sealed) and the body in parts: the snapshot's head, then its data as it is. */
+  private encodeFile(s: Snapshot): { name: string; head: Uint8Array; body: readonly Uint8Array[] } {
     if (s.data.length + HEADER_BYTES > this.maxBytes) throw this.tooLarge(s, s.data.length + HEADER_BYTES);
-    const body = encodeSnapshot(s);
-    if (body.length + HEADER_BYTES > this.maxBytes) throw this.tooLarge(s, body.length + HEADER_BYTES);
+    const snapHead = encodeSnapshotHead(s);
+    const bodyLength = snapHead.length + s.data.length;
+    if (bodyLength + HEADER_BYTES > this.maxBytes) throw this.tooLarge(s, bodyLength + HEADER_BYTES);
     const head = new Uint8Array(HEADER_BYTES);
     head.set(MAGIC, 0);
-    new DataView(head.buffer).setUint32(8, body.length, true);
-    return { name: snapshotFileName(s.meta.index, s.meta.term), head, body };
+    new DataView(head.buffer).setUint32(8, bodyLength, true);
+    return { name: snapshotFileName(s.meta.index, s.meta.term), head, body: [snapHead, s.data] };
   }
 
   private tooLarge(s: Snapshot, bytes: number): RaftStorageError {
