@@ -2,7 +2,13 @@
 // c=1 write's time goes (the table in packages/net/docs/committee.md):
 //
 //   cd bench && RAFT_HOP_TRACE=1 BENCH_CONCURRENCY=1 pnpm bench raft-vs-etcd
-//   node --import tsx src/etcd/hop-timeline.ts [dir]     (default /tmp)
+//   node --import tsx src/etcd/hop-timeline.ts [dir] [--slowest N]   (default /tmp)
+//
+// --slowest N also prints the N slowest writes as one merged timeline of all
+// three members (ms from the client's send), which is how a stall shared by
+// every member (the disk, the VM) tells itself apart from one member's GC.
+// A write the leader proposed while its previous save ran (drv.earlyPropose)
+// counts from there, and its "save" is the one the leader was waiting on.
 //
 // Each client put (send, receive) is matched with the leader's events inside
 // that window; followers are summarised per Ready (inbox → Ready → saved →
@@ -16,7 +22,11 @@ interface Ev {
   readonly detail: string;
 }
 
-const dir = process.argv[2] ?? process.env["RAFT_HOP_TRACE_DIR"] ?? "/tmp";
+const args = process.argv.slice(2);
+const slowestAt = args.indexOf("--slowest");
+const slowestN = slowestAt >= 0 ? Number(args[slowestAt + 1]) : 0;
+if (slowestAt >= 0 && !(Number.isInteger(slowestN) && slowestN > 0)) throw new Error(`--slowest wants a positive integer, got ${JSON.stringify(args[slowestAt + 1])}`);
+const dir = args.find((a, i) => !a.startsWith("--") && (slowestAt < 0 || i !== slowestAt + 1)) ?? process.env["RAFT_HOP_TRACE_DIR"] ?? "/tmp";
 
 function readEvents(file: string): Ev[] {
   return readFileSync(file, "utf8")
@@ -72,7 +82,7 @@ for (const [send, recv] of puts) {
   for (let i = from(leader, send); i < leader.length && leader[i]!.t <= recv; i++) {
     const e = leader[i]!;
     if (e.kind === "http.req") p.req ??= e.t;
-    else if (e.kind === "drv.ready" && e.detail.startsWith("e=1")) p.ready ??= e.t;
+    else if ((e.kind === "drv.ready" && e.detail.startsWith("e=1")) || e.kind === "drv.earlyPropose") p.ready ??= e.t;
     else if (e.kind === "drv.saved" && p.ready !== undefined) p.saved ??= e.t;
     else if (e.kind === "drv.inbox" && e.detail.startsWith("appendResp") && p.ready !== undefined) p.ack ??= e.t;
     else if (e.kind === "http.reply") p.reply = e.t;
@@ -149,3 +159,17 @@ console.log(`\nGC pauses per member: ${gcs.map((g, i) => `${i}: ${g.length} (${g
 console.log(`| in the write's window | slowest 1 % (${slowest1.length}) | all writes |\n|---|---|---|`);
 for (const [name, f] of causes) console.log(`| ${name} | ${share(slowest1, f)} | ${share(rows, f)} |`);
 console.log(`| none of these | ${share(slowest1, (p) => !causes.some(([, f]) => f(p)))} | ${share(rows, (p) => !causes.some(([, f]) => f(p)))} |`);
+
+if (slowestN > 0) {
+  // Every member's events (GC pauses included) in one time order, for the slowest writes.
+  const merged = traces.flatMap((evs, m) => evs.map((e) => ({ ...e, m }))).sort((a, b) => a.t - b.t);
+  const quiet = new Set(["tx.writeStart", "tx.frameIn", "drv.submit", "http.body", "drv.proposeRun"]);
+  for (const [send, recv] of [...puts].sort((a, b) => b[1] - b[0] - (a[1] - a[0])).slice(0, slowestN)) {
+    console.log(`\n--- write of ${(recv - send).toFixed(2)} ms (member ${leaderIndex} leads)`);
+    for (let i = from(merged, send); i < merged.length && merged[i]!.t <= recv; i++) {
+      const e = merged[i]!;
+      if (quiet.has(e.kind)) continue;
+      console.log(`  ${(e.t - send).toFixed(2).padStart(7)}  m${e.m} ${e.kind === "gc" ? `GC pause ${e.detail} ms` : `${e.kind} ${e.detail}`}`);
+    }
+  }
+}
