@@ -8,9 +8,13 @@
 //   decode: slicing every entry payload out of the encoding (one copy each,
 //           what the copying decoder cannot avoid; shareInput returns views).
 //
-// Run: pnpm bench raft-codec   (about 15 s)
+// Also crc32c (the WAL's and snapshots' checksum, JavaScript on Node 20)
+// against node:crypto's native sha256 over the same bytes.
+//
+// Run: pnpm bench raft-codec   (about 20 s)
+import { createHash, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { decodeMessage, encodeMessage, type Entry, type Message } from "@builder/raft";
+import { crc32c, decodeMessage, encodeMessage, type Entry, type Message } from "@builder/raft";
 import { report } from "./report.js";
 
 const FROM = "12D3KooWGzh1N7Lq1ZkTn6YgYcHv7wJrUbkQXRdBq3xNn5v9Uf3a";
@@ -58,4 +62,12 @@ for (const [name, m] of [["append, 1 entry", append(1)], ["append, 64 entries", 
   report({ name: `encodeMessage ${name}`, value: enc, unit: "µs", anchor: { name: "Buffer.concat(payloads)", value: concat }, lowerIsBetter: true, detail });
   report({ name: `decodeMessage ${name}`, value: dec, unit: "µs", anchor: { name: "slice each payload", value: slices }, lowerIsBetter: true, detail });
   report({ name: `decodeMessage ${name}, shareInput`, value: decShared, unit: "µs", anchor: { name: "slice each payload", value: slices }, lowerIsBetter: true, detail });
+}
+
+for (const [name, size] of [["a 300-byte WAL record", 300], ["1 MiB (a snapshot slice is 256 KiB)", 1 << 20]] as const) {
+  const bytes = new Uint8Array(randomBytes(size));
+  const crc = usPerOp(() => crc32c(bytes));
+  const sha = usPerOp(() => createHash("sha256").update(bytes).digest());
+  const mibs = (us: number): number => size / (1 << 20) / (us / 1e6);
+  report({ name: `crc32c ${name}`, value: mibs(crc), unit: "MiB/s", anchor: { name: "sha256 (node:crypto, native)", value: mibs(sha) } });
 }
