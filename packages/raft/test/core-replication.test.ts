@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Cluster } from "../src/sim/cluster.js";
 import { encodeKvCommand } from "../src/sim/kv-machine.js";
-import type { Entry, Message } from "../src/types.js";
+import type { Entry, Message, Ready } from "../src/types.js";
 import { makeMessage } from "../src/core/message.js";
 
 let seq = 0;
@@ -378,13 +378,19 @@ describe("the leader writes its log in parallel with replicating it (dissertatio
     assert.equal(raw.status().commit, at.index);
   });
 
-  test("a lone voter commits only after advance(), and its election Ready sends nothing early", () => {
+  /** A lone voter "a" with learner "l", just elected: its election Ready (new term) taken, not yet advanced. */
+  function electLoneVoter(): { c: Cluster; raw: ReturnType<Cluster["raw"]>; rd: Ready } {
     const c = new Cluster(["a"], {}, ["l"]);
     const raw = c.raw("a");
     raw.campaign();
     const rd = raw.ready();
     assert.equal(rd.softState?.role, "leader");
     assert.notEqual(rd.hardState, null);
+    return { c, raw, rd };
+  }
+
+  test("a lone voter commits only after advance(), and its election Ready sends nothing early", () => {
+    const { c, raw, rd } = electLoneVoter();
     // The term is not durable yet: an append of it could outlive a crash that forgets the term.
     assert.deepEqual(rd.messagesBeforePersist, []);
     assert.ok(rd.messagesAfterPersist.some((m) => m.type === "append" && m.to === "l"));
@@ -458,12 +464,7 @@ describe("the leader writes its log in parallel with replicating it (dissertatio
     assert.deepEqual(b.takeMessagesBeforePersist(), []);
     assert.deepEqual(b.raft.msgs.map((m) => m.type), ["appendResp"], "kept for the next Ready");
     // A leader's first Ready changes its term: until advance(), nothing may leave early.
-    const solo = new Cluster(["s"], {}, ["l"]);
-    const s = solo.raw("s");
-    s.campaign();
-    const elected = s.ready();
-    assert.equal(elected.softState?.role, "leader");
-    assert.notEqual(elected.hardState, null);
+    const { raw: s } = electLoneVoter();
     s.propose(put("k", "v"));
     for (let i = 0; i < 5 && s.raft.msgs.length === 0; i++) s.tick(); // a heartbeat to the learner
     const held = s.raft.msgs.length;

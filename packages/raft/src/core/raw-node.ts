@@ -107,7 +107,7 @@ export class RawNodeImpl implements RawNode {
     const hard = r.hardState();
     const hardState = sameHard(hard, this.prevHard) ? null : hard;
     const entries = r.log.unstable.slice();
-    const { before, after } = splitByDurability(r.msgs, r.role === "leader" && hard.term === this.prevHard.term && hard.vote === this.prevHard.vote);
+    const { before, after } = splitByDurability(r.msgs, this.leaderTermDurable());
     const rd: Ready = {
       softState: sameSoft(soft, this.prevSoft) ? null : soft,
       hardState,
@@ -145,13 +145,16 @@ export class RawNodeImpl implements RawNode {
 
   takeMessagesBeforePersist(): Message[] {
     const r = this.raft;
-    const hard = r.hardState();
-    // prevHard is the hard state of the last advanced Ready: what is durable.
-    const durable = r.role === "leader" && hard.term === this.prevHard.term && hard.vote === this.prevHard.vote;
-    if (!durable || r.msgs.length === 0) return [];
+    if (r.msgs.length === 0 || !this.leaderTermDurable()) return [];
     const { before, after } = splitByDurability(r.msgs, true);
     r.msgs = after;
     return before;
+  }
+
+  /** A leader whose term and vote are those of the last advanced Ready (prevHard): already durable. */
+  private leaderTermDurable(): boolean {
+    const hard = this.raft.hardState();
+    return this.raft.role === "leader" && hard.term === this.prevHard.term && hard.vote === this.prevHard.vote;
   }
 
   takeCommitted(): Entry[] {

@@ -382,6 +382,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
       for (const m of acks) this.raw.step(m);
     }
     const inOrder = this.inbox.every((m) => m.type === "heartbeatResp");
+    // Leader again: an ack from a newer term deposes us.
     if (inOrder && this.raw.leader() === this.id && performance.now() - this.persistingSince < this.earlySendMs) {
       let n = 0;
       while (n < this.inputs.length && this.inputs[n]!.proposal) n++;
