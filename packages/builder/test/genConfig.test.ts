@@ -2,16 +2,16 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ORGANISMS, assembleLatticeConfig, groupId, idToHex, latticeConfigFromHex, latticeId } from "@builder/lattice-config";
 import { runTs } from "./helpers/child.js";
+import { scratchDir } from "./helpers/scratchDir.js";
 
 const SETTLEMENT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 
 describe("builder gen-config (child process)", () => {
   test("the seed's flags print a hex that decodes to the config assembleLatticeConfig gives", async () => {
-    const dir = await fs.mkdtemp(join(tmpdir(), "gen-config-"));
+    const dir = await scratchDir("gen-config-");
     const image = join(dir, "atelier.tdx.img");
     await fs.writeFile(image, Buffer.from("not a real TD image, but bytes to measure"));
     const r = await runTs("builder.ts", [

@@ -1,10 +1,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readSecretFile } from "@builder/daemon";
 import { runTs } from "./helpers/child.js";
+import { scratchDir } from "./helpers/scratchDir.js";
 
 describe("builder gen-secret (child process)", () => {
   test("without --out prints 64 hex characters and a newline; two runs differ", async () => {
@@ -17,7 +17,7 @@ describe("builder gen-secret (child process)", () => {
   });
 
   test("--out writes a 0400 file the daemons accept, refuses to overwrite, and --force replaces it", async () => {
-    const dir = await fs.mkdtemp(join(tmpdir(), "gen-secret-"));
+    const dir = await scratchDir("gen-secret-");
     const out = join(dir, "acme.ethereum.mainnet.atelier.secret");
 
     const first = await runTs("builder.ts", ["gen-secret", "--out", out]);

@@ -1,13 +1,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { ROLE_NAMES, assembleLatticeConfig, parseRoleEnv, roleOrganism } from "@builder/lattice-config";
 import { loadDaemonEnv } from "@builder/daemon";
 import { ensureSecrets, freshSecret, renderEnvFile, roleEnvFor, secretFilesFor } from "../src/index.js";
+import { scratchDir } from "./helpers/scratchDir.js";
 
 const BLS_ORDER = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n;
 const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -50,7 +50,7 @@ describe("local secrets and role env", () => {
   });
 
   test("ensureSecrets writes 0400 files once and keeps them on a re-run", async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), "builder-local-")), "secrets", "acme.ethereum.mainnet");
+    const dir = join(await scratchDir("builder-local-"), "secrets", "acme.ethereum.mainnet");
     const first = await ensureSecrets(dir, "acme.ethereum.mainnet", "tally-member", "member-02");
     assert.equal(first.created.length, 3);
     const before = await Promise.all(Object.values(first.env).map((p) => readFile(p, "utf8")));
@@ -66,7 +66,7 @@ describe("local secrets and role env", () => {
   });
 
   test("every role's generated env passes the contract's schema and the daemon's loader", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "builder-local-"));
+    const dir = await scratchDir("builder-local-");
     for (const role of ROLE_NAMES) {
       const { env: secrets } = await ensureSecrets(dir, config.name, role, "member-01");
       // The operator's ticket key and the aggregator's ticket come from the operator, not from ensureSecrets.

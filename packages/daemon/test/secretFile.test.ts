@@ -1,7 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import fc from "fast-check";
@@ -9,11 +8,12 @@ import { DaemonError } from "../src/errors.js";
 import { Secret } from "../src/secret.js";
 import { readSecretFile, writeSecretFile } from "../src/secretFile.js";
 import { formatSecretText, parseSecretText } from "../src/secretText.js";
+import { scratchDir } from "./helpers/scratchDir.js";
 
 const HEX = "ab".repeat(32);
 
 async function tempDir(): Promise<string> {
-  return fs.mkdtemp(join(tmpdir(), "daemon-secret-"));
+  return scratchDir("daemon-secret-");
 }
 
 async function writeWithMode(path: string, text: string, mode: number): Promise<void> {

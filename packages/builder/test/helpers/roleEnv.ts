@@ -1,8 +1,7 @@
-import { promises as fs } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LatticeConfigInput, type RoleName, assembleLatticeConfig } from "@builder/lattice-config";
 import { ensureSecrets, roleEnvFor } from "../../src/index.js";
+import { scratchDir } from "./scratchDir.js";
 
 export const CONFIG_INPUT: LatticeConfigInput = {
   instance: "acme.ethereum.mainnet",
@@ -13,7 +12,7 @@ export const CONFIG_INPUT: LatticeConfigInput = {
 
 /** A complete environment for `role` with real 0400 secret files, as `lattice up` generates them. */
 export async function roleEnv(role: RoleName, overrides: Record<string, string | undefined> = {}): Promise<Record<string, string | undefined>> {
-  const dir = await fs.mkdtemp(join(tmpdir(), `builder-${role}-`));
+  const dir = await scratchDir(`builder-${role}-`);
   const config = assembleLatticeConfig(CONFIG_INPUT);
   const { env: secrets } = await ensureSecrets(dir, config.name, role, "member-01");
   const env = roleEnvFor({ config, role, member: "member-01", secrets, dataDir: join(dir, "data"), prometheusAddr: "127.0.0.1:0" });

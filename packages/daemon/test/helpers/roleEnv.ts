@@ -1,8 +1,7 @@
-import { promises as fs } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LatticeConfigInput, type RoleName, assembleLatticeConfig, latticeConfigToHex, roleOrganism } from "@builder/lattice-config";
 import { writeSecretFile } from "../../src/secretFile.js";
+import { scratchDir } from "./scratchDir.js";
 
 export const CONFIG_INPUT: LatticeConfigInput = {
   instance: "acme.ethereum.mainnet",
@@ -15,7 +14,7 @@ export const CONFIG_INPUT: LatticeConfigInput = {
 
 /** A complete, valid environment for `role` with real 0400 secret files in a fresh temp dir. */
 export async function validRoleEnv(role: RoleName, overrides: Record<string, string | undefined> = {}): Promise<{ env: Record<string, string | undefined>; dir: string }> {
-  const dir = await fs.mkdtemp(join(tmpdir(), `daemon-env-${role}-`));
+  const dir = await scratchDir(`daemon-env-${role}-`);
   const P = roleOrganism(role).toUpperCase();
   const secret = async (name: string): Promise<string> => {
     const path = join(dir, name);
