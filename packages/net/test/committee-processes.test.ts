@@ -2,7 +2,8 @@
 // 127.0.0.1 (test/fixtures/committee-member.ts): election, commit, SIGKILL of
 // the leader, forwarding from followers, catch-up after restart, refusal of
 // members with the wrong committee secret or a different GroupId, and public
-// collection readers (late join + follow, expired ticket).
+// collection readers (late join + follow, expired ticket), and refusal of a
+// second process on a running member's data dir.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -129,6 +130,11 @@ describe("a 5-member committee, one process per member", { concurrency: false },
     await live.request({ op: "propose", text: "c0" });
     await restarted.until("caught up to 41 entries", () => restarted.applied.length === 41);
     assert.deepEqual(texts(restarted), texts(live).slice(0, 41));
+    // SIGKILL left the data dir's LOCK behind; the restart replaced it and said so.
+    assert.ok(
+      restarted.logs.some((l) => l.level === "warn" && l.msg.includes("LOCK of a process that no longer runs")),
+      `no stale-lock warning in ${JSON.stringify(restarted.logs.map((l) => l.msg))}`,
+    );
   });
 
   test("members with the wrong committee secret or a different GroupId are refused and never see a committed entry", async () => {
@@ -226,5 +232,19 @@ describe("a 5-member committee, one process per member", { concurrency: false },
     assert.deepEqual(got, ["live-a", "live-b"], "entries were served until the ticket expired");
     assert.ok(errors.length >= 2, "a disconnect, then the refused reconnect");
     assert.ok(!(errors[0] instanceof CollectionError), `the first error is the server-side disconnect, got ${String(errors[0])}`);
+  });
+
+  test("a second process on a running member's data dir is refused (RAFT_WAL_LOCKED) and the member keeps working", async () => {
+    // The operator starts the same member twice: same secret (same peer id), same data dir.
+    const owner = members.find((m) => m.running)!;
+    const twin = new MemberProcess("twin", await memberConfig("twin", { secretHex: owner.config.secretHex, dataDir: owner.config.dataDir }));
+    extras.push(twin);
+    await assert.rejects(twin.start(), (e: Error) => e.message.includes("RAFT_WAL_LOCKED") || e.message.includes(`Data directory ${owner.config.dataDir} is in use`));
+    await twin.exited;
+    const before = owner.applied.length;
+    const live = members.find((m) => m.running && m !== owner)!;
+    await live.request({ op: "propose", text: "after-twin" });
+    await owner.until("applied the entry proposed after the twin", () => owner.applied.length === before + 1);
+    assert.equal(owner.applied.at(-1)!.text, "after-twin");
   });
 });

@@ -183,6 +183,12 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
     const raftMetrics = bridgeRaftMetrics(names, metrics, { ...o.raft?.metrics, term: (v) => (sizeGauge(), o.raft?.metrics?.term?.(v)) });
     // Storage reports fsync latency through the same sinks as the driver.
     const storage = openDurableStorage(o.dataDir, { metrics: raftMetrics });
+    cleanup.push(async () => storage.close());
+    const r = storage.recovery;
+    logger.info({ dataDir: o.dataDir, snapshotIndex: r.snapshotIndex, walEntries: r.entries }, "committee: raft storage opened");
+    if (r.tornTail) logger.warn({ dataDir: o.dataDir, ...r.tornTail }, "committee: WAL ended in a torn write (a crash mid-append); truncated to the last whole record");
+    if (r.staleLock) logger.warn({ dataDir: o.dataDir, pid: r.staleLock.pid }, "committee: replaced the data dir LOCK of a process that no longer runs");
+    for (const s of r.skippedSnapshots) logger.warn({ dataDir: o.dataDir, ...s }, "committee: skipped a snapshot file that failed verification");
     const node: RaftNode<R> = startRaftNode<R>({
       id: self,
       peers: o.members,

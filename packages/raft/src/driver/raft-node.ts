@@ -185,8 +185,12 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   }
 
   async stop(): Promise<void> {
-    // Halted: the loop is already stopped; still let a snapshot write in flight finish before returning.
-    if (this.stoppedFlag) return void (await this.snapshotWrite);
+    // Halted: the loop is already stopped; still let a snapshot write in flight finish, then release the data dir.
+    if (this.stoppedFlag) {
+      await this.snapshotWrite;
+      this.storage.close();
+      return;
+    }
     this.stoppedFlag = true;
     clearInterval(this.ticker);
     this.unsubscribe();

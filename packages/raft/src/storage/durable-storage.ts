@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { MemoryStorage } from "../memory-storage.js";
 import type { ConfState, Entry, HardState, LogStorage, RaftMetrics, Ready, Snapshot } from "../types.js";
+import { lockDataDir, type DirLock, type LockOwner } from "./dir-lock.js";
 import { invalidOption } from "./errors.js";
 import { SnapshotStore, type SkippedSnapshot, type SnapshotStoreOptions } from "./snapshot-store.js";
 import { Wal } from "./wal.js";
@@ -30,6 +31,8 @@ export interface DurableRecovery {
   readonly tornTail: TornTail | null;
   /** Snapshot files newer than the one loaded that failed verification. */
   readonly skippedSnapshots: readonly SkippedSnapshot[];
+  /** The owner of a LOCK file left behind by a process that no longer runs (replaced on open). */
+  readonly staleLock: LockOwner | null;
 }
 
 /** The part of a Ready that storage persists. */
@@ -47,12 +50,27 @@ export class DurableStorage implements LogStorage {
     readonly recovery: DurableRecovery,
     private readonly retainEntries: number,
     private readonly metrics: RaftMetrics | undefined,
+    private readonly lock: DirLock,
   ) {}
 
-  /** Opens `dir` (creating it), loading the newest valid snapshot and replaying the WAL after it. */
+  /**
+   * Opens `dir` (creating it), loading the newest valid snapshot and replaying
+   * the WAL after it. Takes the directory's LOCK first: a directory another
+   * running process has open is refused (RAFT_WAL_LOCKED).
+   */
   static open(dir: string, opts: DurableStorageOptions = {}): DurableStorage {
     const retain = opts.retainEntries ?? 1000;
     if (!Number.isSafeInteger(retain) || retain < 0) throw invalidOption("retainEntries", opts.retainEntries, "a non-negative integer");
+    const lock = lockDataDir(dir);
+    try {
+      return DurableStorage.load(dir, opts, retain, lock);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  private static load(dir: string, opts: DurableStorageOptions, retain: number, lock: DirLock): DurableStorage {
     const store = SnapshotStore.open(join(dir, "snap"), opts.snapshots);
     const loaded = store.loadNewest();
     const snap = loaded.snapshot;
@@ -67,9 +85,10 @@ export class DurableStorage implements LogStorage {
       memory,
       wal,
       store,
-      { snapshotIndex: snap?.meta.index ?? 0, entries: recovery.entries.length, tornTail: recovery.tornTail, skippedSnapshots: loaded.skipped },
+      { snapshotIndex: snap?.meta.index ?? 0, entries: recovery.entries.length, tornTail: recovery.tornTail, skippedSnapshots: loaded.skipped, staleLock: lock.replacedStale },
       retain,
       opts.metrics,
+      lock,
     );
   }
 
@@ -158,10 +177,11 @@ export class DurableStorage implements LogStorage {
     return this.wal.segmentCount;
   }
 
-  /** Closes the WAL. A snapshot write still in flight completes without compacting it. */
+  /** Closes the WAL and releases the directory. A snapshot write still in flight completes without compacting it. */
   close(): void {
     this.closed = true;
     this.wal.close();
+    this.lock.release();
   }
 
   // ---- LogStorage: reads go to the in-memory mirror ----

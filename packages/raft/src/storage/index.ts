@@ -1,4 +1,5 @@
 export { crc32c } from "./crc32c.js";
+export { LOCK_FILE, lockDataDir, type DirLock, type LockOwner } from "./dir-lock.js";
 export { RaftStorageError, WalCorruptError, type StorageErrorCode } from "./errors.js";
 export { Wal, type WalOptions, type WalRecovery } from "./wal.js";
 export type { TornTail } from "./wal-scan.js";

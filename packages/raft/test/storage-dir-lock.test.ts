@@ -1,0 +1,132 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { once } from "node:events";
+import fs from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LOCK_FILE } from "../src/storage/dir-lock.js";
+import { openDurableStorage } from "../src/storage/durable-storage.js";
+import { RaftStorageError } from "../src/storage/errors.js";
+
+const holderScript = fileURLToPath(new URL("./fixtures/lock-holder.ts", import.meta.url));
+
+function tmpDir(): string {
+  return fs.mkdtempSync(join(os.tmpdir(), "raft-lock-"));
+}
+
+function lockedBy(dir: string, includes: string[]) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof RaftStorageError, `expected RaftStorageError, got ${String(err)}`);
+    assert.equal(err.code, "RAFT_WAL_LOCKED");
+    assert.equal(err.details["dir"], dir);
+    for (const s of includes) assert.ok(err.message.includes(s), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(s)}`);
+    return true;
+  };
+}
+
+/** Starts a process holding `dir` open and resolves once it says so. */
+async function holder(dir: string): Promise<ChildProcessWithoutNullStreams> {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", holderScript, dir], { stdio: "pipe" });
+  let out = "";
+  let err = "";
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  for await (const chunk of child.stdout) {
+    out += (chunk as Buffer).toString();
+    if (out.includes("\n")) break;
+  }
+  assert.equal(out, `held ${child.pid}\n`, `lock holder did not start: ${err}`);
+  return child;
+}
+
+describe("data directory lock", () => {
+  test("a second open in the same process is refused; close releases the directory and removes LOCK", () => {
+    const dir = tmpDir();
+    try {
+      const s = openDurableStorage(dir);
+      assert.ok(fs.existsSync(join(dir, LOCK_FILE)));
+      assert.throws(() => openDurableStorage(dir), lockedBy(dir, [dir, `this process (pid ${process.pid})`, "LATTICE_DATA_DIR"]));
+      s.close();
+      assert.equal(fs.existsSync(join(dir, LOCK_FILE)), false);
+      const again = openDurableStorage(dir);
+      assert.equal(again.recovery.staleLock, null);
+      again.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a directory another running process holds is refused naming its pid; after it closes, the directory opens", async () => {
+    const dir = tmpDir();
+    try {
+      const child = await holder(dir);
+      assert.throws(() => openDurableStorage(dir), lockedBy(dir, [`process ${child.pid}`]));
+      const exited = once(child, "exit");
+      child.stdin.end();
+      assert.deepEqual(await exited, [0, null]);
+      const s = openDurableStorage(dir);
+      assert.equal(s.recovery.staleLock, null, "a clean close leaves no lock behind");
+      s.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the lock of a killed process is replaced, and the replacement is reported", async () => {
+    const dir = tmpDir();
+    try {
+      const child = await holder(dir);
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+      const s = openDurableStorage(dir);
+      assert.equal(s.recovery.staleLock?.pid, child.pid);
+      assert.equal(fs.readFileSync(join(dir, LOCK_FILE), "latin1").split(" ")[0], String(process.pid));
+      s.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a LOCK naming a live pid with another start time (a reused pid) or naming no one is replaced", () => {
+    const dir = tmpDir();
+    try {
+      // The parent process runs, but it did not start at tick 1: that pid was reused.
+      for (const [content, pid] of [[`${process.ppid} 1\n`, process.ppid], ["", 0], ["garbage", 0]] as const) {
+        fs.writeFileSync(join(dir, LOCK_FILE), content);
+        const s = openDurableStorage(dir);
+        assert.equal(s.recovery.staleLock?.pid, pid, `LOCK ${JSON.stringify(content)}`);
+        s.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("closing does not remove a lock another process wrote over ours", () => {
+    const dir = tmpDir();
+    try {
+      const s = openDurableStorage(dir);
+      fs.writeFileSync(join(dir, LOCK_FILE), `${process.ppid} -\n`);
+      s.close();
+      assert.equal(fs.readFileSync(join(dir, LOCK_FILE), "latin1"), `${process.ppid} -\n`);
+      // That owner still runs (start time unknown): the directory stays refused.
+      assert.throws(() => openDurableStorage(dir), lockedBy(dir, [`process ${process.ppid}`]));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a failed open releases the lock it took", () => {
+    const dir = tmpDir();
+    try {
+      // The snapshot directory's path is taken by a file.
+      fs.writeFileSync(join(dir, "snap"), "not a directory");
+      assert.throws(() => openDurableStorage(dir), (e: NodeJS.ErrnoException) => e.code === "ENOTDIR" || e.code === "EEXIST");
+      assert.equal(fs.existsSync(join(dir, LOCK_FILE)), false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
