@@ -208,4 +208,24 @@ describe("raft driver: the leader replicates while it persists", () => {
       assert.equal(after.index, last + 1, "the leader is still running");
     }, { snapshotEvery: 3 });
   });
+  test("stop() called twice while a save is in flight: both wait for it, and the data dir stays locked until then", { timeout: 30_000 }, async () => {
+    await withGroup(async ({ storages, leaderId, leader }) => {
+      const gate = storages.get(leaderId)!;
+      gate.closed = true;
+      const proposal = leader.propose(text("held")).catch((e: unknown) => e);
+      await gate.held;
+      const done: string[] = [];
+      const first = leader.stop().then(() => done.push("first"));
+      const second = leader.stop().then(() => done.push("second"));
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      assert.deepEqual(done, [], "a stop() returned while the save still ran");
+      // Closing the WAL (and releasing the directory) under the save would let another writer in.
+      assert.throws(() => openDurableStorage(gate.inner.dir), (e: { code?: string }) => e.code === "RAFT_WAL_LOCKED");
+      gate.open();
+      await Promise.all([first, second]);
+      assert.deepEqual(done.sort(), ["first", "second"]);
+      await proposal;
+      openDurableStorage(gate.inner.dir).close();
+    });
+  });
 });

@@ -12,6 +12,14 @@ import { RaftStorageError } from "../src/storage/errors.js";
 
 const holderScript = fileURLToPath(new URL("./fixtures/lock-holder.ts", import.meta.url));
 
+/** What this process writes into LOCK: taken from a real open of `dir`, which is closed again. */
+function ownLockText(dir: string): string {
+  const s = openDurableStorage(dir);
+  const text = fs.readFileSync(join(dir, LOCK_FILE), "latin1");
+  s.close();
+  return text;
+}
+
 function tmpDir(): string {
   return fs.mkdtempSync(join(os.tmpdir(), "raft-lock-"));
 }
@@ -89,11 +97,22 @@ describe("data directory lock", () => {
     }
   });
 
-  test("a LOCK naming a live pid with another start time (a reused pid) or naming no one is replaced", () => {
+  test("a LOCK naming a live pid with another start time (a reused pid) or another boot, or naming no one, is replaced", () => {
     const dir = tmpDir();
     try {
-      // The parent process runs, but it did not start at tick 1: that pid was reused.
-      for (const [content, pid] of [[`${process.ppid} 1\n`, process.ppid], ["", 0], ["garbage", 0]] as const) {
+      const own = ownLockText(dir);
+      const [ownPid, start, boot] = own.trim().split(" ") as [string, string, string];
+      const cases = [
+        // The parent process runs, but it did not start at tick 1: that pid was reused.
+        [`${process.ppid} 1 ${boot}\n`, process.ppid],
+        // Our own pid, but another start time: an earlier process that had our pid.
+        [`${ownPid} ${Number(start) + 1} ${boot}\n`, process.pid],
+        // Our own pid and start time, but written before a reboot.
+        [`${ownPid} ${start} 00000000-0000-0000-0000-000000000000\n`, process.pid],
+        ["", 0],
+        ["garbage", 0],
+      ] as const;
+      for (const [content, pid] of cases) {
         fs.writeFileSync(join(dir, LOCK_FILE), content);
         const s = openDurableStorage(dir);
         assert.equal(s.recovery.staleLock?.pid, pid, `LOCK ${JSON.stringify(content)}`);
@@ -104,13 +123,47 @@ describe("data directory lock", () => {
     }
   });
 
+  test("the same directory through a symlink, or a LOCK of this very process it does not hold (a second module instance), is refused", () => {
+    const dir = tmpDir();
+    const link = `${dir}-link`;
+    try {
+      fs.symlinkSync(dir, link);
+      const s = openDurableStorage(dir);
+      assert.throws(() => openDurableStorage(link), lockedBy(dir, [`this process (pid ${process.pid})`]));
+      s.close();
+      fs.writeFileSync(join(dir, LOCK_FILE), ownLockText(dir));
+      assert.throws(() => openDurableStorage(dir), lockedBy(dir, [`this process (pid ${process.pid}), through another path or module instance`]));
+    } finally {
+      fs.rmSync(link, { force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a half-done takeover's temp file is removed once its process is gone", async () => {
+    const dir = tmpDir();
+    try {
+      const child = await holder(dir);
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+      const leftover = join(dir, `${LOCK_FILE}.${child.pid}.tmp`);
+      fs.writeFileSync(leftover, "");
+      const s = openDurableStorage(dir);
+      assert.equal(fs.existsSync(leftover), false);
+      assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith(LOCK_FILE)), [LOCK_FILE]);
+      s.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("closing does not remove a lock another process wrote over ours", () => {
     const dir = tmpDir();
     try {
       const s = openDurableStorage(dir);
-      fs.writeFileSync(join(dir, LOCK_FILE), `${process.ppid} -\n`);
+      fs.writeFileSync(join(dir, LOCK_FILE), `${process.ppid} - -\n`);
       s.close();
-      assert.equal(fs.readFileSync(join(dir, LOCK_FILE), "latin1"), `${process.ppid} -\n`);
+      assert.equal(fs.readFileSync(join(dir, LOCK_FILE), "latin1"), `${process.ppid} - -\n`);
       // That owner still runs (start time unknown): the directory stays refused.
       assert.throws(() => openDurableStorage(dir), lockedBy(dir, [`process ${process.ppid}`]));
     } finally {

@@ -15,6 +15,7 @@ import {
   openDurableStorage,
   startRaftNode,
   type ApplyContext,
+  type DurableRecovery,
   type NodeId,
   type RaftMetrics,
   type RaftNode,
@@ -27,7 +28,7 @@ import { Admission, type AdmissionRefusalReason } from "../admission.js";
 import { devAttestationProvider, noAttestation } from "../attestation.js";
 import { describeError } from "../errors.js";
 import { createLatticeHost, type LatticeHost } from "../host.js";
-import { silentLogger } from "../logger.js";
+import { silentLogger, type NetLogger } from "../logger.js";
 import { Discovery } from "../discovery/service.js";
 import { Libp2pRaftTransport } from "../raft-transport/transport.js";
 import { AppliedFeed, type AppliedEntry } from "./applied-feed.js";
@@ -87,6 +88,18 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
   const logger = o.logger ?? silentLogger;
   const metrics = o.metrics;
   const names = committeeMetrics(o.organism);
+  let nodeRef: RaftNode<R> | null = null;
+  // Membership only changes through applied conf entries, which a leader change or a new term follows closely enough for a gauge.
+  const sizeGauge = (): void => {
+    if (nodeRef) metrics?.set(names.size, nodeRef.status().conf.voters.length);
+  };
+  const raftMetrics = bridgeRaftMetrics(names, metrics, { ...o.raft?.metrics, term: (v) => (sizeGauge(), o.raft?.metrics?.term?.(v)) });
+  // Storage first, before joining the network: a second process started for this
+  // member is refused by the data dir's lock (RAFT_WAL_LOCKED) before it could
+  // take connections meant for the running one. It reports fsync latency through
+  // the same sinks as the driver.
+  const storage = openDurableStorage(o.dataDir, { metrics: raftMetrics });
+  logRecovery(logger, o.dataDir, storage.recovery);
   const host = await createLatticeHost({
     ...(o.secretKeyFile !== undefined ? { secretKeyFile: o.secretKeyFile } : {}),
     ...(o.secret !== undefined ? { secret: o.secret } : {}),
@@ -95,9 +108,13 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
     bootstrap: [...(o.bootstrap ?? [])],
     logger,
     ...(metrics ? { metrics: metrics as never } : {}),
+  }).catch((err: unknown) => {
+    storage.close();
+    throw err;
   });
   const self = host.libp2p.peerId.toString();
-  const cleanup: (() => Promise<unknown>)[] = [() => host.stop()];
+  // Run in reverse: the node stops (and closes storage) first, the data dir is released last.
+  const cleanup: (() => Promise<unknown>)[] = [async () => storage.close(), () => host.stop()];
   const fail = async (err: unknown): Promise<never> => {
     for (const c of cleanup.reverse()) await c().catch(() => {});
     throw err;
@@ -175,20 +192,6 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
       snapshot: () => sm.snapshot(),
       restore: (d) => sm.restore(d),
     };
-    let nodeRef: RaftNode<R> | null = null;
-    // Membership only changes through applied conf entries, which a leader change or a new term follows closely enough for a gauge.
-    const sizeGauge = (): void => {
-      if (nodeRef) metrics?.set(names.size, nodeRef.status().conf.voters.length);
-    };
-    const raftMetrics = bridgeRaftMetrics(names, metrics, { ...o.raft?.metrics, term: (v) => (sizeGauge(), o.raft?.metrics?.term?.(v)) });
-    // Storage reports fsync latency through the same sinks as the driver.
-    const storage = openDurableStorage(o.dataDir, { metrics: raftMetrics });
-    cleanup.push(async () => storage.close());
-    const r = storage.recovery;
-    logger.info({ dataDir: o.dataDir, snapshotIndex: r.snapshotIndex, walEntries: r.entries }, "committee: raft storage opened");
-    if (r.tornTail) logger.warn({ dataDir: o.dataDir, ...r.tornTail }, "committee: WAL ended in a torn write (a crash mid-append); truncated to the last whole record");
-    if (r.staleLock) logger.warn({ dataDir: o.dataDir, pid: r.staleLock.pid }, "committee: replaced the data dir LOCK of a process that no longer runs");
-    for (const s of r.skippedSnapshots) logger.warn({ dataDir: o.dataDir, ...s }, "committee: skipped a snapshot file that failed verification");
     const node: RaftNode<R> = startRaftNode<R>({
       id: self,
       peers: o.members,
@@ -315,6 +318,14 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
   } catch (err) {
     return fail(err);
   }
+}
+
+/** What opening the data dir found that an operator should know: a torn WAL tail, a dead process's lock, damaged snapshots. */
+function logRecovery(logger: NetLogger, dataDir: string, r: DurableRecovery): void {
+  logger.info({ dataDir, snapshotIndex: r.snapshotIndex, walEntries: r.entries }, "committee: raft storage opened");
+  if (r.tornTail) logger.warn({ dataDir, ...r.tornTail }, "committee: WAL ended in a torn write (a crash mid-append); truncated to the last whole record");
+  if (r.staleLock) logger.warn({ dataDir, pid: r.staleLock.pid }, "committee: replaced the data dir LOCK of a process that no longer runs");
+  for (const s of r.skippedSnapshots) logger.warn({ dataDir, ...s }, "committee: skipped a snapshot file that failed verification");
 }
 
 function bridgeRaftMetrics(names: ReturnType<typeof committeeMetrics>, m: CommitteeOptions<unknown>["metrics"], extra?: RaftMetrics): RaftMetrics {

@@ -64,6 +64,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   /** How long a save may run with the leader still replicating around it (half an election timeout). */
   private readonly earlySendMs: number;
   private earlyScheduled = false;
+  private stopping: Promise<void> | null = null;
 
   constructor(o: RaftNodeOptions<R>) {
     this.id = o.id;
@@ -184,20 +185,25 @@ class RaftNodeImpl<R> implements RaftNode<R> {
     return this.confChange({ type: "removeNode", node: id });
   }
 
-  async stop(): Promise<void> {
-    // Halted: the loop is already stopped; still let a snapshot write in flight finish, then release the data dir.
-    if (this.stoppedFlag) {
-      await this.snapshotWrite;
-      this.storage.close();
-      return;
+  stop(): Promise<void> {
+    // Once, however often it is called: every caller waits for the same shutdown.
+    return (this.stopping ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
+    // Halted: pending work was already failed with the cause; the rest is the same.
+    const halted = this.stoppedFlag;
+    if (!halted) {
+      this.stoppedFlag = true;
+      clearInterval(this.ticker);
+      this.unsubscribe();
+      this.notices.clear();
     }
-    this.stoppedFlag = true;
-    clearInterval(this.ticker);
-    this.unsubscribe();
-    this.notices.clear();
+    // A save's fsync or a snapshot write may still be on the thread pool: closing
+    // the WAL (and releasing the data dir) under it is what this waits out.
     await this.processing;
     await this.snapshotWrite;
-    this.failAll(stopped(this.id, "operation"));
+    if (!halted) this.failAll(stopped(this.id, "operation"));
     this.storage.close();
   }
 
@@ -458,7 +464,7 @@ class RaftNodeImpl<R> implements RaftNode<R> {
   }
 
   private maybeSnapshot(): void {
-    if (this.snapshotEvery === 0 || this.applied - this.lastSnapshotIndex < this.snapshotEvery) return;
+    if (this.stoppedFlag || this.snapshotEvery === 0 || this.applied - this.lastSnapshotIndex < this.snapshotEvery) return;
     if (this.applied <= this.storage.snapshot().meta.index || this.snapshotWrite) return;
     // A leader may have applied entries its own log does not hold yet (stepWhilePersisting): the next Ready writes them.
     if (this.applied > this.storage.lastIndex()) return;

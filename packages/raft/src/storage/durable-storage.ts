@@ -180,8 +180,11 @@ export class DurableStorage implements LogStorage {
   /** Closes the WAL and releases the directory. A snapshot write still in flight completes without compacting it. */
   close(): void {
     this.closed = true;
-    this.wal.close();
-    this.lock.release();
+    try {
+      this.wal.close();
+    } finally {
+      this.lock.release();
+    }
   }
 
   // ---- LogStorage: reads go to the in-memory mirror ----
