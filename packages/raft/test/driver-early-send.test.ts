@@ -78,6 +78,8 @@ async function withGroup(fn: (g: Group) => Promise<void>, o: { snapshotEvery?: n
     await fn({ net, storages, nodes, leaderId, leader, followers: ids.filter((id) => id !== leaderId) });
   } finally {
     net.filter = null;
+    // A failed assertion may leave a save held: stop() waits for it.
+    for (const st of storages.values()) st.open();
     for (const n of nodes.values()) await n.stop();
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -156,6 +158,31 @@ describe("raft driver: the leader replicates while it persists", () => {
       assert.equal(after.index, first.index + 4);
       for (const n of nodes.values()) await n.when({ applied: after.index });
       for (const n of nodes.values()) assert.equal(n.status().commit, after.index);
+    });
+  });
+
+  test("a vote request queued at the leader holds later proposals back until the save ends: they do not overtake it", { timeout: 30_000 }, async () => {
+    await withGroup(async ({ net, storages, leaderId, leader, followers }) => {
+      const gate = storages.get(leaderId)!;
+      gate.closed = true;
+      const first = await leader.propose(text("held"));
+      await gate.held;
+      // A pre-vote from a follower, as one whose election timer fired would send: not an ack, so it must be stepped first, in order.
+      const st = leader.status();
+      const delivered = net.delivered;
+      net.transport(followers[0]!).send([
+        { type: "preVote", from: followers[0]!, to: leaderId, term: st.term + 1, logTerm: st.term, index: first.index, entries: [], commit: 0, reject: false, rejectHint: 0, snapshot: null, context: new Uint8Array() },
+      ]);
+      await until(() => net.delivered > delivered, "the pre-vote reached the leader's queue");
+      let settled = false;
+      const later = leader.propose(text("later")).finally(() => (settled = true));
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      assert.equal(settled, false, "the proposal was answered while the pre-vote still waited");
+      for (const [id, st] of storages) if (id !== leaderId) assert.equal(st.inner.lastIndex(), first.index, `${id} was sent the later entry ahead of the pre-vote`);
+      gate.open();
+      const r = await later;
+      assert.equal(r.index, first.index + 1);
+      assert.equal(leader.status().role, "leader", "a pre-vote does not depose a leader its followers still hear");
     });
   });
 
