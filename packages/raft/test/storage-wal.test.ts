@@ -24,7 +24,10 @@ const entries = (from: number, to: number, term = 1): Entry[] => Array.from({ le
 const segFiles = (dir: string): string[] => fs.readdirSync(dir).filter((n) => n.endsWith(".wal")).sort();
 const lastSeg = (dir: string): string => join(dir, segFiles(dir).at(-1)!);
 
-function writeWal(dir: string, recs: WalRecord[], opts: { segmentBytes?: number } = {}): void {
+/** Files that end at their last record (no preallocated zeros): for tests that cut or flip bytes by file position. */
+const EXACT = { preallocateBytes: 0 } as const;
+
+function writeWal(dir: string, recs: WalRecord[], opts: { segmentBytes?: number; preallocateBytes?: number } = {}): void {
   const { wal } = Wal.open(dir, opts);
   wal.append(recs);
   wal.syncNow();
@@ -200,7 +203,7 @@ describe("WAL", () => {
     for (const [r, bytes] of cases) assert.deepEqual([...encodeRecord(r)], bytes, r.type);
     // A batch encoded in one buffer is the concatenation of the records.
     const dir = tmpDir();
-    const { wal } = Wal.open(dir);
+    const { wal } = Wal.open(dir, EXACT);
     const before = fs.statSync(join(dir, fs.readdirSync(dir)[0]!)).size;
     wal.append(cases.map(([r]) => r).filter((r) => r.type !== "segmentHeader"));
     wal.syncNow();
@@ -260,14 +263,14 @@ describe("WAL", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 20 }), fc.nat(), (n, cutSeed) => {
         const dir = tmpDir();
-        writeWal(dir, entries(1, n).map((e) => ({ type: "entry" as const, entry: e })));
+        writeWal(dir, entries(1, n).map((e) => ({ type: "entry" as const, entry: e })), EXACT);
         const path = lastSeg(dir);
         const size = fs.statSync(path).size;
         const lastRecord = encodeRecord({ type: "entry", entry: entry(n) }).length;
         // Cut strictly inside the last record.
         const cut = size - lastRecord + 1 + (cutSeed % (lastRecord - 1));
         fs.truncateSync(path, cut);
-        const { wal, recovery } = Wal.open(dir);
+        const { wal, recovery } = Wal.open(dir, EXACT);
         assert.deepEqual(recovery.entries, entries(1, n - 1));
         assert.equal(recovery.tornTail?.offset, size - lastRecord);
         assert.equal(recovery.tornTail?.droppedBytes, cut - (size - lastRecord));
@@ -283,12 +286,12 @@ describe("WAL", () => {
 
   test("a flipped byte in the tail record is detected and truncated", () => {
     const dir = tmpDir();
-    writeWal(dir, entries(1, 5).map((e) => ({ type: "entry" as const, entry: e })));
+    writeWal(dir, entries(1, 5).map((e) => ({ type: "entry" as const, entry: e })), EXACT);
     const path = lastSeg(dir);
     const buf = fs.readFileSync(path);
     buf[buf.length - 2]! ^= 0x40;
     fs.writeFileSync(path, buf);
-    const { wal, recovery } = Wal.open(dir);
+    const { wal, recovery } = Wal.open(dir, EXACT);
     wal.close();
     assert.deepEqual(recovery.entries, entries(1, 4));
     assert.match(recovery.tornTail?.reason ?? "", /checksum mismatch/);
@@ -322,7 +325,7 @@ describe("WAL", () => {
   test("any flipped byte is either the torn tail (last record) or a hard error; never wrong data (property)", () => {
     const dir = tmpDir();
     const n = 8;
-    writeWal(dir, entries(1, n).map((e) => ({ type: "entry" as const, entry: e })));
+    writeWal(dir, entries(1, n).map((e) => ({ type: "entry" as const, entry: e })), EXACT);
     const path = lastSeg(dir);
     const original = fs.readFileSync(path);
     const lastStart = original.length - encodeRecord({ type: "entry", entry: entry(n) }).length;
@@ -356,8 +359,8 @@ describe("WAL", () => {
   test("a torn write that lost a middle sector (zeros) before a surviving record is treated as torn", () => {
     const dir = tmpDir();
     const big = "z".repeat(1500);
-    writeWal(dir, [{ type: "entry", entry: entry(1) }]);
-    const { wal } = Wal.open(dir);
+    writeWal(dir, [{ type: "entry", entry: entry(1) }], EXACT);
+    const { wal } = Wal.open(dir, EXACT);
     wal.append([{ type: "entry", entry: entry(2, 1, big) }, { type: "entry", entry: entry(3) }]);
     wal.close();
     const path = lastSeg(dir);
@@ -371,11 +374,71 @@ describe("WAL", () => {
     assert.equal(r.tornTail?.offset, start);
   });
 
+  test("preallocated zeros: appends land after the last record across reopens; sealed segments keep none (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.integer({ min: 150, max: 2500 }),
+        fc.array(fc.record({ count: fc.integer({ min: 1, max: 6 }), size: fc.integer({ min: 0, max: 200 }), reopen: fc.boolean() }), { minLength: 1, maxLength: 15 }),
+        (preallocateBytes, segmentBytes, batches) => {
+          const dir = tmpDir();
+          const opts = { preallocateBytes, segmentBytes };
+          let { wal } = Wal.open(dir, opts);
+          const model: Entry[] = [];
+          for (const b of batches) {
+            const batch = Array.from({ length: b.count }, (_, i) => entry(model.length + 1 + i, 1, "p".repeat(b.size)));
+            wal.append(batch.map((e) => ({ type: "entry" as const, entry: e })));
+            wal.syncNow();
+            model.push(...batch);
+            if (b.reopen) {
+              wal.close();
+              const reopened = Wal.open(dir, opts);
+              assert.equal(reopened.recovery.tornTail, null, "preallocated zeros are not a torn tail");
+              wal = reopened.wal;
+            }
+          }
+          wal.close();
+          // verify() reads sealed segments strictly: zeros left in one would be corruption.
+          const r = Wal.verify(dir);
+          assert.deepEqual(r.entries, model);
+          assert.equal(r.tornTail, null);
+          fs.rmSync(dir, { recursive: true });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test("preallocated zeros: a torn write inside them is cut off and reported, a flipped zero loses nothing", () => {
+    for (const damage of ["torn", "flip"] as const) {
+      const dir = tmpDir();
+      writeWal(dir, entries(1, 5).map((e) => ({ type: "entry" as const, entry: e })), { preallocateBytes: 4096 });
+      const path = lastSeg(dir);
+      const end = encodeRecord({ type: "segmentHeader", seq: 1 }).length + entries(1, 5).reduce((n, e) => n + encodeRecord({ type: "entry", entry: e }).length, 0);
+      const buf = fs.readFileSync(path);
+      assert.ok(buf.length > end && buf.subarray(end).every((x) => x === 0), `records end at ${end}, zeros after them to ${buf.length}`);
+      if (damage === "torn") buf.set(encodeRecord({ type: "entry", entry: entry(6) }).subarray(0, 20), end);
+      else buf[end + 1000]! ^= 0x10;
+      fs.writeFileSync(path, buf);
+      const { wal, recovery } = Wal.open(dir, { preallocateBytes: 4096 });
+      assert.deepEqual(recovery.entries, entries(1, 5), damage);
+      assert.equal(recovery.tornTail?.offset, end, damage);
+      assert.equal(recovery.tornTail?.droppedBytes, buf.length - end, damage);
+      assert.equal(fs.statSync(path).size, end, `${damage}: cut at the last record`);
+      wal.append([{ type: "entry", entry: entry(6, 2) }]);
+      wal.syncNow();
+      wal.close();
+      assert.deepEqual(Wal.verify(dir).entries, [...entries(1, 5), entry(6, 2)], damage);
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
   test("append after close fails with a typed error; bad options name the option", () => {
     const dir = tmpDir();
     const { wal } = Wal.open(dir);
     wal.close();
     assert.throws(() => wal.append([{ type: "entry", entry: entry(1) }]), (e: RaftStorageError) => e.code === "RAFT_WAL_CLOSED");
     assert.throws(() => Wal.open(dir, { segmentBytes: -1 }), (e: RaftStorageError) => e.code === "RAFT_STORAGE_INVALID_OPTION" && /segmentBytes/.test(e.message));
+    assert.throws(() => Wal.open(dir, { preallocateBytes: 1.5 }), (e: RaftStorageError) => e.code === "RAFT_STORAGE_INVALID_OPTION" && /preallocateBytes/.test(e.message));
   });
 });

@@ -14,7 +14,7 @@ import type { WalRecord } from "./wal-record.js";
 import type { TornTail } from "./wal-scan.js";
 
 export interface DurableStorageOptions {
-  readonly wal?: { readonly segmentBytes?: number; readonly maxRecordBytes?: number };
+  readonly wal?: { readonly segmentBytes?: number; readonly maxRecordBytes?: number; readonly preallocateBytes?: number };
   readonly snapshots?: Omit<SnapshotStoreOptions, "beforeRename">;
   /**
    * Entries kept in memory below a new snapshot, so a follower slightly

@@ -25,6 +25,11 @@ export interface SegmentScan {
   readonly torn: TornTail | null;
 }
 
+function zeroFrom(buf: Uint8Array, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
 // Disks write whole 512-byte sectors; a sector of zeros inside a damaged
 // region means part of an unsynced write never reached the platter while a
 // later sector did (the page cache flushes pages in any order). etcd's WAL
@@ -76,6 +81,8 @@ export function scanSegment(buf: Uint8Array, segment: string, isLast: boolean, m
       continue;
     }
     if (!isLast) throw new WalCorruptError(segment, off, `${f.reason} in a sealed (fsynced) segment`);
+    // Zeros to the end: the newest segment's preallocated space, not yet written (no frame is all zeros: type 0 does not exist).
+    if (zeroFrom(buf, off)) return { records, validBytes: off, torn: null };
     const next = nextValidFrame(buf, off + 1, maxPayload);
     if (next >= 0 && !hasZeroSector(buf, off, next)) {
       throw new WalCorruptError(segment, off, f.reason, { nextValidRecordAt: next });
