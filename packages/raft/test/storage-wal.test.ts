@@ -382,7 +382,8 @@ describe("WAL", () => {
         fc.array(fc.record({ count: fc.integer({ min: 1, max: 6 }), size: fc.integer({ min: 0, max: 200 }), reopen: fc.boolean() }), { minLength: 1, maxLength: 15 }),
         (preallocateBytes, segmentBytes, batches) => {
           const dir = tmpDir();
-          const opts = { preallocateBytes, segmentBytes };
+          // Every reopen switches preallocation on or off: zeros left by one setting must be handled by the other.
+          let opts = { preallocateBytes, segmentBytes };
           let { wal } = Wal.open(dir, opts);
           const model: Entry[] = [];
           for (const b of batches) {
@@ -392,6 +393,7 @@ describe("WAL", () => {
             model.push(...batch);
             if (b.reopen) {
               wal.close();
+              opts = { preallocateBytes: opts.preallocateBytes === 0 ? preallocateBytes : 0, segmentBytes };
               const reopened = Wal.open(dir, opts);
               assert.equal(reopened.recovery.tornTail, null, "preallocated zeros are not a torn tail");
               wal = reopened.wal;
@@ -407,6 +409,27 @@ describe("WAL", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  test("preallocated zeros: appends inside them leave the file size alone (so fdatasync has no size to commit); reopen reports them", () => {
+    const dir = tmpDir();
+    const { wal } = Wal.open(dir, { preallocateBytes: 64 * 1024 });
+    wal.append([{ type: "entry", entry: entry(1) }]);
+    wal.syncNow();
+    const path = lastSeg(dir);
+    const size = fs.statSync(path).size;
+    for (let i = 2; i <= 50; i++) {
+      wal.append([{ type: "entry", entry: entry(i, 1, "q".repeat(300)) }]);
+      wal.syncNow();
+      assert.equal(fs.statSync(path).size, size, `append ${i} changed the file size`);
+    }
+    wal.close();
+    const end = encodeRecord({ type: "segmentHeader", seq: 1 }).length + [entry(1), ...Array.from({ length: 49 }, (_, k) => entry(k + 2, 1, "q".repeat(300)))].reduce((n, e) => n + encodeRecord({ type: "entry", entry: e }).length, 0);
+    const r = Wal.verify(dir);
+    assert.equal(r.entries.length, 50);
+    assert.equal(r.tornTail, null);
+    assert.equal(r.zeroTailBytes, size - end);
+    fs.rmSync(dir, { recursive: true });
   });
 
   test("preallocated zeros: a torn write inside them is cut off and reported, a flipped zero loses nothing", () => {

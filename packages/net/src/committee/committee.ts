@@ -322,7 +322,7 @@ export async function startCommittee<R>(o: CommitteeOptions<R>): Promise<Committ
 
 /** What opening the data dir found that an operator should know: a torn WAL tail, a dead process's lock, damaged snapshots. */
 function logRecovery(logger: NetLogger, dataDir: string, r: DurableRecovery): void {
-  logger.info({ dataDir, snapshotIndex: r.snapshotIndex, walEntries: r.entries }, "committee: raft storage opened");
+  logger.info({ dataDir, snapshotIndex: r.snapshotIndex, walEntries: r.entries, walZeroTailBytes: r.zeroTailBytes }, "committee: raft storage opened");
   if (r.tornTail) logger.warn({ dataDir, ...r.tornTail }, "committee: WAL ended in a torn write (a crash mid-append); truncated to the last whole record");
   if (r.staleLock) logger.warn({ dataDir, pid: r.staleLock.pid }, "committee: replaced the data dir LOCK of a process that no longer runs");
   for (const s of r.skippedSnapshots) logger.warn({ dataDir, ...s }, "committee: skipped a snapshot file that failed verification");

@@ -29,6 +29,8 @@ export interface DurableRecovery {
   readonly snapshotIndex: number;
   readonly entries: number;
   readonly tornTail: TornTail | null;
+  /** Zeros after the WAL's last record: preallocated space (an unsynced tail the disk never wrote reads the same). */
+  readonly zeroTailBytes: number;
   /** Snapshot files newer than the one loaded that failed verification. */
   readonly skippedSnapshots: readonly SkippedSnapshot[];
   /** The owner of a LOCK file left behind by a process that no longer runs (replaced on open). */
@@ -85,7 +87,7 @@ export class DurableStorage implements LogStorage {
       memory,
       wal,
       store,
-      { snapshotIndex: snap?.meta.index ?? 0, entries: recovery.entries.length, tornTail: recovery.tornTail, skippedSnapshots: loaded.skipped, staleLock: lock.replacedStale },
+      { snapshotIndex: snap?.meta.index ?? 0, entries: recovery.entries.length, tornTail: recovery.tornTail, zeroTailBytes: recovery.zeroTailBytes, skippedSnapshots: loaded.skipped, staleLock: lock.replacedStale },
       retain,
       opts.metrics,
       lock,

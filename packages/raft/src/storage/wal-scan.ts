@@ -23,6 +23,8 @@ export interface SegmentScan {
   /** Offset just past the last valid record. */
   readonly validBytes: number;
   readonly torn: TornTail | null;
+  /** Zeros after the last record of the newest segment: preallocated space (or an unsynced tail the disk never wrote, which looks the same). */
+  readonly zeroTail: number;
 }
 
 function zeroFrom(buf: Uint8Array, from: number): boolean {
@@ -82,7 +84,7 @@ export function scanSegment(buf: Uint8Array, segment: string, isLast: boolean, m
     }
     if (!isLast) throw new WalCorruptError(segment, off, `${f.reason} in a sealed (fsynced) segment`);
     // Zeros to the end: the newest segment's preallocated space, not yet written (no frame is all zeros: type 0 does not exist).
-    if (zeroFrom(buf, off)) return { records, validBytes: off, torn: null };
+    if (zeroFrom(buf, off)) return { records, validBytes: off, torn: null, zeroTail: buf.length - off };
     const next = nextValidFrame(buf, off + 1, maxPayload);
     if (next >= 0 && !hasZeroSector(buf, off, next)) {
       throw new WalCorruptError(segment, off, f.reason, { nextValidRecordAt: next });
@@ -91,7 +93,8 @@ export function scanSegment(buf: Uint8Array, segment: string, isLast: boolean, m
       records,
       validBytes: off,
       torn: { segment, offset: off, droppedBytes: buf.length - off, reason: f.reason },
+      zeroTail: 0,
     };
   }
-  return { records, validBytes: off, torn: null };
+  return { records, validBytes: off, torn: null, zeroTail: 0 };
 }

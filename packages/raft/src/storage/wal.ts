@@ -38,6 +38,8 @@ export interface WalRecovery {
   /** The log after the snapshot, contiguous from snapshot.index + 1. */
   readonly entries: Entry[];
   readonly tornTail: TornTail | null;
+  /** Zeros after the last record of the newest segment: preallocated space, kept and written over. */
+  readonly zeroTailBytes: number;
   readonly segments: number;
   readonly records: number;
 }
@@ -157,6 +159,7 @@ export class Wal {
     let tornTail: TornTail | null = null;
     let records = 0;
     let lastValidBytes = 0;
+    let zeroTailBytes = 0;
     for (const [i, seg] of segments.entries()) {
       const buf = fs.readFileSync(join(dir, seg.name));
       const scan = scanSegment(buf, seg.name, i === segments.length - 1, maxRecordBytes);
@@ -175,6 +178,7 @@ export class Wal {
       records += scan.records.length;
       tornTail = scan.torn;
       lastValidBytes = scan.validBytes;
+      zeroTailBytes = scan.zeroTail;
     }
 
     for (const seg of leftovers) {
@@ -202,7 +206,7 @@ export class Wal {
       );
     }
     return {
-      recovery: { hardState: replay.hardState, entries: recovered, tornTail, segments: segments.length, records },
+      recovery: { hardState: replay.hardState, entries: recovered, tornTail, zeroTailBytes, segments: segments.length, records },
       segments,
       lastValidBytes,
     };
@@ -302,9 +306,11 @@ export class Wal {
     try {
       writeFully(this.fd, this.zeros, target - this.size, this.size);
       this.allocated = target;
-    } catch {
-      // Only an optimisation (ENOSPC, say): the records already written stand; zeros that did land are read as preallocated space.
-      this.allocated = Math.max(this.size, fs.fstatSync(this.fd).size);
+    } catch (err) {
+      // A full disk only costs the optimisation: the records already written stand, and zeros that did land are free space.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOSPC" && code !== "EDQUOT") throw err;
+      this.allocated = this.size;
     }
   }
 
@@ -312,7 +318,8 @@ export class Wal {
     // Seal: everything in the old segment must be durable before the new one
     // exists, because recovery treats bad frames in sealed segments as
     // corruption — including preallocated zeros, so they are cut off first.
-    if (this.allocated > this.size) fs.ftruncateSync(this.fd, this.size);
+    // (fstat, not `allocated`: a write that failed midway may also have left bytes past the last record.)
+    if (fs.fstatSync(this.fd).size !== this.size) fs.ftruncateSync(this.fd, this.size);
     fs.fdatasyncSync(this.fd);
     fs.closeSync(this.fd);
     const seq = this.segments.at(-1)!.seq + 1;
