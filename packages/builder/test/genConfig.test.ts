@@ -5,7 +5,7 @@ import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { ORGANISMS, assembleLatticeConfig, groupId, idToHex, latticeConfigFromHex, latticeId } from "@builder/lattice-config";
 import { runTs } from "./helpers/child.js";
-import { scratchDir } from "./helpers/scratchDir.js";
+import { scratchDir } from "../../daemon/test/helpers/scratchDir.js";
 
 const SETTLEMENT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 

@@ -4,7 +4,7 @@ import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { readSecretFile } from "@builder/daemon";
 import { runTs } from "./helpers/child.js";
-import { scratchDir } from "./helpers/scratchDir.js";
+import { scratchDir } from "../../daemon/test/helpers/scratchDir.js";
 
 describe("builder gen-secret (child process)", () => {
   test("without --out prints 64 hex characters and a newline; two runs differ", async () => {

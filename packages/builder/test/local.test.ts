@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { ROLE_NAMES, assembleLatticeConfig, parseRoleEnv, roleOrganism } from "@builder/lattice-config";
 import { loadDaemonEnv } from "@builder/daemon";
 import { ensureSecrets, freshSecret, renderEnvFile, roleEnvFor, secretFilesFor } from "../src/index.js";
-import { scratchDir } from "./helpers/scratchDir.js";
+import { scratchDir } from "../../daemon/test/helpers/scratchDir.js";
 
 const BLS_ORDER = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n;
 const SECP256K1_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

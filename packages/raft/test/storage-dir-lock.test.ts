@@ -48,6 +48,15 @@ async function holder(dir: string): Promise<ChildProcessWithoutNullStreams> {
   return child;
 }
 
+/** A holder that was SIGKILLed: its LOCK is left behind. Resolves with its pid. */
+async function killedHolder(dir: string): Promise<number> {
+  const child = await holder(dir);
+  const exited = once(child, "exit");
+  child.kill("SIGKILL");
+  await exited;
+  return child.pid!;
+}
+
 describe("data directory lock", () => {
   test("a second open in the same process is refused; close releases the directory and removes LOCK", () => {
     const dir = tmpDir();
@@ -84,12 +93,9 @@ describe("data directory lock", () => {
   test("the lock of a killed process is replaced, and the replacement is reported", async () => {
     const dir = tmpDir();
     try {
-      const child = await holder(dir);
-      const exited = once(child, "exit");
-      child.kill("SIGKILL");
-      await exited;
+      const pid = await killedHolder(dir);
       const s = openDurableStorage(dir);
-      assert.equal(s.recovery.staleLock?.pid, child.pid);
+      assert.equal(s.recovery.staleLock?.pid, pid);
       assert.equal(fs.readFileSync(join(dir, LOCK_FILE), "latin1").split(" ")[0], String(process.pid));
       s.close();
     } finally {
@@ -142,11 +148,7 @@ describe("data directory lock", () => {
   test("a half-done takeover's temp file is removed once its process is gone", async () => {
     const dir = tmpDir();
     try {
-      const child = await holder(dir);
-      const exited = once(child, "exit");
-      child.kill("SIGKILL");
-      await exited;
-      const leftover = join(dir, `${LOCK_FILE}.${child.pid}.tmp`);
+      const leftover = join(dir, `${LOCK_FILE}.${await killedHolder(dir)}.tmp`);
       fs.writeFileSync(leftover, "");
       const s = openDurableStorage(dir);
       assert.equal(fs.existsSync(leftover), false);

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { type LatticeConfigInput, type RoleName, assembleLatticeConfig } from "@builder/lattice-config";
 import { ensureSecrets, roleEnvFor } from "../../src/index.js";
-import { scratchDir } from "./scratchDir.js";
+// The daemon package's helper: one place that cleans up test scratch directories.
+import { scratchDir } from "../../../daemon/test/helpers/scratchDir.js";
 
 export const CONFIG_INPUT: LatticeConfigInput = {
   instance: "acme.ethereum.mainnet",
