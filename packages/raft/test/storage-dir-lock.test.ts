@@ -1,4 +1,4 @@
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
@@ -20,8 +20,14 @@ function ownLockText(dir: string): string {
   return text;
 }
 
+const made: string[] = [];
+after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** A fresh directory, removed after the last test of this file. */
 function tmpDir(): string {
-  return fs.mkdtempSync(join(os.tmpdir(), "raft-lock-"));
+  const dir = fs.mkdtempSync(join(os.tmpdir(), "raft-lock-"));
+  made.push(dir);
+  return dir;
 }
 
 function lockedBy(dir: string, includes: string[]) {
@@ -60,72 +66,56 @@ async function killedHolder(dir: string): Promise<number> {
 describe("data directory lock", () => {
   test("a second open in the same process is refused; close releases the directory and removes LOCK", () => {
     const dir = tmpDir();
-    try {
-      const s = openDurableStorage(dir);
-      assert.ok(fs.existsSync(join(dir, LOCK_FILE)));
-      assert.throws(() => openDurableStorage(dir), lockedBy(dir, [dir, `this process (pid ${process.pid})`, "LATTICE_DATA_DIR"]));
-      s.close();
-      assert.equal(fs.existsSync(join(dir, LOCK_FILE)), false);
-      const again = openDurableStorage(dir);
-      assert.equal(again.recovery.staleLock, null);
-      again.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const s = openDurableStorage(dir);
+    assert.ok(fs.existsSync(join(dir, LOCK_FILE)));
+    assert.throws(() => openDurableStorage(dir), lockedBy(dir, [dir, `this process (pid ${process.pid})`, "LATTICE_DATA_DIR"]));
+    s.close();
+    assert.equal(fs.existsSync(join(dir, LOCK_FILE)), false);
+    const again = openDurableStorage(dir);
+    assert.equal(again.recovery.staleLock, null);
+    again.close();
   });
 
   test("a directory another running process holds is refused naming its pid; after it closes, the directory opens", async () => {
     const dir = tmpDir();
-    try {
-      const child = await holder(dir);
-      assert.throws(() => openDurableStorage(dir), lockedBy(dir, [`process ${child.pid}`]));
-      const exited = once(child, "exit");
-      child.stdin.end();
-      assert.deepEqual(await exited, [0, null]);
-      const s = openDurableStorage(dir);
-      assert.equal(s.recovery.staleLock, null, "a clean close leaves no lock behind");
-      s.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const child = await holder(dir);
+    assert.throws(() => openDurableStorage(dir), lockedBy(dir, [`process ${child.pid}`]));
+    const exited = once(child, "exit");
+    child.stdin.end();
+    assert.deepEqual(await exited, [0, null]);
+    const s = openDurableStorage(dir);
+    assert.equal(s.recovery.staleLock, null, "a clean close leaves no lock behind");
+    s.close();
   });
 
   test("the lock of a killed process is replaced, and the replacement is reported", async () => {
     const dir = tmpDir();
-    try {
-      const pid = await killedHolder(dir);
-      const s = openDurableStorage(dir);
-      assert.equal(s.recovery.staleLock?.pid, pid);
-      assert.equal(fs.readFileSync(join(dir, LOCK_FILE), "latin1").split(" ")[0], String(process.pid));
-      s.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const pid = await killedHolder(dir);
+    const s = openDurableStorage(dir);
+    assert.equal(s.recovery.staleLock?.pid, pid);
+    assert.equal(fs.readFileSync(join(dir, LOCK_FILE), "latin1").split(" ")[0], String(process.pid));
+    s.close();
   });
 
   test("a LOCK naming a live pid with another start time (a reused pid) or another boot, or naming no one, is replaced", () => {
     const dir = tmpDir();
-    try {
-      const own = ownLockText(dir);
-      const [ownPid, start, boot] = own.trim().split(" ") as [string, string, string];
-      const cases = [
-        // The parent process runs, but it did not start at tick 1: that pid was reused.
-        [`${process.ppid} 1 ${boot}\n`, process.ppid],
-        // Our own pid, but another start time: an earlier process that had our pid.
-        [`${ownPid} ${Number(start) + 1} ${boot}\n`, process.pid],
-        // Our own pid and start time, but written before a reboot.
-        [`${ownPid} ${start} 00000000-0000-0000-0000-000000000000\n`, process.pid],
-        ["", 0],
-        ["garbage", 0],
-      ] as const;
-      for (const [content, pid] of cases) {
-        fs.writeFileSync(join(dir, LOCK_FILE), content);
-        const s = openDurableStorage(dir);
-        assert.equal(s.recovery.staleLock?.pid, pid, `LOCK ${JSON.stringify(content)}`);
-        s.close();
-      }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    const own = ownLockText(dir);
+    const [ownPid, start, boot] = own.trim().split(" ") as [string, string, string];
+    const cases = [
+      // The parent process runs, but it did not start at tick 1: that pid was reused.
+      [`${process.ppid} 1 ${boot}\n`, process.ppid],
+      // Our own pid, but another start time: an earlier process that had our pid.
+      [`${ownPid} ${Number(start) + 1} ${boot}\n`, process.pid],
+      // Our own pid and start time, but written before a reboot.
+      [`${ownPid} ${start} 00000000-0000-0000-0000-000000000000\n`, process.pid],
+      ["", 0],
+      ["garbage", 0],
+    ] as const;
+    for (const [content, pid] of cases) {
+      fs.writeFileSync(join(dir, LOCK_FILE), content);
+      const s = openDurableStorage(dir);
+      assert.equal(s.recovery.staleLock?.pid, pid, `LOCK ${JSON.stringify(content)}`);
+      s.close();
     }
   });
 
@@ -147,41 +137,29 @@ describe("data directory lock", () => {
 
   test("a half-done takeover's temp file is removed once its process is gone", async () => {
     const dir = tmpDir();
-    try {
-      const leftover = join(dir, `${LOCK_FILE}.${await killedHolder(dir)}.tmp`);
-      fs.writeFileSync(leftover, "");
-      const s = openDurableStorage(dir);
-      assert.equal(fs.existsSync(leftover), false);
-      assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith(LOCK_FILE)), [LOCK_FILE]);
-      s.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const leftover = join(dir, `${LOCK_FILE}.${await killedHolder(dir)}.tmp`);
+    fs.writeFileSync(leftover, "");
+    const s = openDurableStorage(dir);
+    assert.equal(fs.existsSync(leftover), false);
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith(LOCK_FILE)), [LOCK_FILE]);
+    s.close();
   });
 
   test("closing does not remove a lock another process wrote over ours", () => {
     const dir = tmpDir();
-    try {
-      const s = openDurableStorage(dir);
-      fs.writeFileSync(join(dir, LOCK_FILE), `${process.ppid} - -\n`);
-      s.close();
-      assert.equal(fs.readFileSync(join(dir, LOCK_FILE), "latin1"), `${process.ppid} - -\n`);
-      // That owner still runs (start time unknown): the directory stays refused.
-      assert.throws(() => openDurableStorage(dir), lockedBy(dir, [`process ${process.ppid}`]));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const s = openDurableStorage(dir);
+    fs.writeFileSync(join(dir, LOCK_FILE), `${process.ppid} - -\n`);
+    s.close();
+    assert.equal(fs.readFileSync(join(dir, LOCK_FILE), "latin1"), `${process.ppid} - -\n`);
+    // That owner still runs (start time unknown): the directory stays refused.
+    assert.throws(() => openDurableStorage(dir), lockedBy(dir, [`process ${process.ppid}`]));
   });
 
   test("a failed open releases the lock it took", () => {
     const dir = tmpDir();
-    try {
-      // The snapshot directory's path is taken by a file.
-      fs.writeFileSync(join(dir, "snap"), "not a directory");
-      assert.throws(() => openDurableStorage(dir), (e: NodeJS.ErrnoException) => e.code === "ENOTDIR" || e.code === "EEXIST");
-      assert.equal(fs.existsSync(join(dir, LOCK_FILE)), false);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    // The snapshot directory's path is taken by a file.
+    fs.writeFileSync(join(dir, "snap"), "not a directory");
+    assert.throws(() => openDurableStorage(dir), (e: NodeJS.ErrnoException) => e.code === "ENOTDIR" || e.code === "EEXIST");
+    assert.equal(fs.existsSync(join(dir, LOCK_FILE)), false);
   });
 });
